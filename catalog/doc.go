@@ -1,0 +1,12 @@
+// Package catalog owns what pgdynamo knows about its datasets: the DynamoDB
+// table behind each SQL name, its key schema and secondary indexes (from
+// DescribeTable), its size estimates, and its inferred column schema (via
+// attrarrow). It is the one source of truth from which the engine registers
+// tables and, later, pg_catalog/information_schema rows are generated.
+//
+// Lifecycle: Load describes every table once at start-up and fails loudly if
+// any dataset cannot be described or inferred; the result is read-only and
+// safe for concurrent use.
+//
+// It must not import wire, planner or engine.
+package catalog

@@ -1,0 +1,106 @@
+package ddb
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+)
+
+// Config says how to reach one table's DynamoDB endpoint.
+type Config struct {
+	Region string
+	// AccessKeyID and SecretAccessKey, when set, replace the SDK default
+	// credential chain (environment, shared files and profiles, SSO, web
+	// identity, ECS, IMDSv2).
+	AccessKeyID     string
+	SecretAccessKey string
+	SessionToken    string
+	// Endpoint overrides the endpoint the SDK would resolve, including
+	// AWS_ENDPOINT_URL_DYNAMODB. Empty means the SDK decides.
+	Endpoint string
+	// MaxAttempts bounds retries of throttled and transient failures; 0 means
+	// the default of 10.
+	MaxAttempts int
+}
+
+// Validate reports a configuration that cannot produce a client.
+func (c Config) Validate() error {
+	if c.Region == "" {
+		return fmt.Errorf("region is required")
+	}
+	if (c.AccessKeyID == "") != (c.SecretAccessKey == "") {
+		return fmt.Errorf("an access key id and a secret access key go together")
+	}
+	if c.Endpoint != "" {
+		u, err := url.Parse(c.Endpoint)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("endpoint %q is not an http(s) URL", c.Endpoint)
+		}
+	}
+	return nil
+}
+
+// LoadAWSConfig resolves credentials and retry policy for cfg. Credentials
+// are resolved lazily by the SDK; use CheckCredentials to fail early.
+func LoadAWSConfig(ctx context.Context, cfg Config) (aws.Config, error) {
+	if err := cfg.Validate(); err != nil {
+		return aws.Config{}, err
+	}
+	attempts := cfg.MaxAttempts
+	if attempts == 0 {
+		attempts = 10
+	}
+	opts := []func(*awsconfig.LoadOptions) error{
+		awsconfig.WithRegion(cfg.Region),
+		// The adaptive retryer backs off on throttling and also rate-limits
+		// the client side, which is what an analytics reader sharing a table
+		// with production traffic should do.
+		awsconfig.WithRetryer(func() aws.Retryer {
+			return retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
+				o.StandardOptions = append(o.StandardOptions, func(so *retry.StandardOptions) {
+					so.MaxAttempts = attempts
+				})
+			})
+		}),
+	}
+	if cfg.AccessKeyID != "" {
+		opts = append(opts, awsconfig.WithCredentialsProvider(
+			credentials.NewStaticCredentialsProvider(cfg.AccessKeyID, cfg.SecretAccessKey, cfg.SessionToken)))
+	}
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	return awsCfg, nil
+}
+
+// NewClient returns a DynamoDB client for cfg.
+func NewClient(ctx context.Context, cfg Config) (*dynamodb.Client, error) {
+	awsCfg, err := LoadAWSConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
+		if cfg.Endpoint != "" {
+			o.BaseEndpoint = aws.String(cfg.Endpoint)
+		}
+	}), nil
+}
+
+// CheckCredentials resolves credentials now, so that a missing or broken
+// credential source is reported at start-up rather than on the first query.
+func CheckCredentials(ctx context.Context, awsCfg aws.Config) error {
+	if awsCfg.Credentials == nil {
+		return fmt.Errorf("no AWS credentials source is configured")
+	}
+	if _, err := awsCfg.Credentials.Retrieve(ctx); err != nil {
+		return fmt.Errorf("resolving AWS credentials: %w", err)
+	}
+	return nil
+}

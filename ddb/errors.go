@@ -1,0 +1,96 @@
+package ddb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/pgdynamo/pgdynamo/pgerror"
+)
+
+// TableRef names a table in a region, for messages.
+type TableRef struct {
+	Table  string
+	Region string
+}
+
+// Classify turns an error from a DynamoDB call on ref into a *pgerror.Error
+// with a SQLSTATE and a hint. Classification uses the SDK's error types and
+// the API error code, never the message text.
+func Classify(err error, ref TableRef, op string) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, context.Canceled) {
+		return &pgerror.Error{Code: pgerror.QueryCanceled, Message: "canceling statement due to user request", Err: err}
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return &pgerror.Error{Code: pgerror.QueryCanceled, Message: "canceling statement due to statement timeout", Err: err}
+	}
+	where := fmt.Sprintf("DynamoDB %s on table %q in region %s", op, ref.Table, ref.Region)
+
+	var notFound *types.ResourceNotFoundException
+	if errors.As(err, &notFound) {
+		return &pgerror.Error{
+			Code:    pgerror.FDWTableNotFound,
+			Message: fmt.Sprintf("DynamoDB table %q not found in region %s", ref.Table, ref.Region),
+			Hint:    "DynamoDB tables are regional: check dynamodb_aws_region and the table name in the config",
+			Err:     err,
+		}
+	}
+	var throughput *types.ProvisionedThroughputExceededException
+	var limit *types.RequestLimitExceeded
+	var quota *retry.MaxAttemptsError
+	if errors.As(err, &throughput) || errors.As(err, &limit) || (errors.As(err, &quota) && isThrottle(err)) {
+		return &pgerror.Error{
+			Code:    pgerror.InsufficientResources,
+			Message: where + " was throttled and retries were exhausted",
+			Hint:    "the table's read capacity is exhausted: retry later, lower scan_segments or raise the table's capacity",
+			Err:     err,
+		}
+	}
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		switch apiErr.ErrorCode() {
+		case "AccessDeniedException", "UnrecognizedClientException", "InvalidSignatureException",
+			"ExpiredTokenException", "MissingAuthenticationTokenException":
+			return &pgerror.Error{
+				Code:    pgerror.FDWUnableToEstablishConnection,
+				Message: fmt.Sprintf("%s was denied: %s", where, apiErr.ErrorCode()),
+				Hint:    "check the credentials and that their IAM policy allows dynamodb:Scan, dynamodb:Query and dynamodb:DescribeTable on this table",
+				Err:     err,
+			}
+		case "ThrottlingException":
+			return &pgerror.Error{
+				Code:    pgerror.InsufficientResources,
+				Message: where + " was throttled and retries were exhausted",
+				Hint:    "retry later, or lower scan_segments",
+				Err:     err,
+			}
+		case "ValidationException":
+			return &pgerror.Error{Code: pgerror.FDWError, Message: fmt.Sprintf("%s was rejected: %s", where, apiErr.ErrorMessage()), Err: err}
+		}
+	}
+	return &pgerror.Error{
+		Code:    pgerror.FDWError,
+		Message: fmt.Sprintf("%s failed: %v", where, err),
+		Hint:    "check the endpoint, network access and region",
+		Err:     err,
+	}
+}
+
+func isThrottle(err error) bool {
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	switch apiErr.ErrorCode() {
+	case "ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded":
+		return true
+	}
+	return false
+}

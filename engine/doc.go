@@ -1,0 +1,30 @@
+// Package engine owns the embedded SQL executor: one DuckDB database
+// (duckdb-go/v2) locked down before any client SQL runs, the pgdynamo_scan
+// table function through which DuckDB reads datasets, per-client sessions
+// with their settings, and the conversion of DuckDB results back to Arrow
+// record batches for the wire.
+//
+// Why the table-function API and not Arrow views: duckdb-go's Arrow
+// interface (RegisterView over an arrow.RecordReader, Arrow query results)
+// sits behind the duckdb_arrow build tag, and `go build ./cmd/pgdynamo` must
+// build the whole product with no tags. The table-function API needs no tag,
+// gives projection pushdown (DuckDB tells the function which columns a query
+// needs, which become the DynamoDB ProjectionExpression) and lets one query
+// open one scan per dataset reference. The price is a copy from Arrow
+// batches into DuckDB chunks, and from DuckDB rows back into Arrow; both are
+// per batch, bounded in memory.
+//
+// Lock-down (Open): enable_external_access=false (no file, network or
+// ATTACH access from SQL), no extension install or (auto)load, and
+// lock_configuration=true so client SQL cannot undo any of it. PostgreSQL
+// semantics where DuckDB has a setting: integer_division=true (7/2 = 3) and
+// NULLs sort last ascending, first descending.
+//
+// Known debts: duckdb-go v2 exposes only materialised query results, so a
+// large result is held by DuckDB while the wire drains it (the scans feeding
+// it are streamed); the SQL dialect is DuckDB's, and the catalog shim for
+// pg_catalog/information_schema is yet to come.
+//
+// It must not import wire; it implements wire's Engine interface
+// structurally.
+package engine

@@ -1,0 +1,129 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/pgdynamo/pgdynamo/catalog"
+	"github.com/pgdynamo/pgdynamo/planner"
+)
+
+// Config configures the engine. The zero value of every field but Catalog
+// is a usable default.
+type Config struct {
+	Catalog *catalog.Catalog
+	Logger  *slog.Logger
+	// Threads is DuckDB's worker count; 0 lets DuckDB decide.
+	Threads int
+	// MemoryLimit is DuckDB's memory_limit (e.g. "2GB"); empty keeps DuckDB's
+	// default of 80% of RAM.
+	MemoryLimit string
+	// ScanConcurrency caps concurrent Scan segments per dataset reference;
+	// 0 means 8.
+	ScanConcurrency int
+	// MaxSegments caps the automatic segment count; 0 means 32.
+	MaxSegments int
+	// ServerVersion is the PostgreSQL version advertised to clients.
+	ServerVersion string
+}
+
+// Validate reports an unusable configuration.
+func (c Config) Validate() error {
+	if c.Catalog == nil {
+		return fmt.Errorf("engine: a catalog is required")
+	}
+	if c.Threads < 0 || c.ScanConcurrency < 0 || c.MaxSegments < 0 {
+		return fmt.Errorf("engine: negative thread, concurrency or segment count")
+	}
+	return nil
+}
+
+// Engine is the embedded DuckDB database and what it needs to read datasets.
+type Engine struct {
+	cfg       Config
+	catalog   *catalog.Catalog
+	planner   *planner.Planner
+	connector *duckdb.Connector
+	db        *sql.DB
+	log       *slog.Logger
+}
+
+// lockdownSettings are applied when the database is created, before any
+// connection exists, and lock_configuration keeps client SQL from changing
+// them. Each one closes a door a SQL client must not open.
+func lockdownSettings(cfg Config) url.Values {
+	v := url.Values{}
+	v.Set("enable_external_access", "false")       // read_text, COPY TO, ATTACH, httpfs
+	v.Set("autoinstall_known_extensions", "false") // INSTALL from a query
+	v.Set("autoload_known_extensions", "false")
+	v.Set("allow_community_extensions", "false")
+	v.Set("allow_unsigned_extensions", "false")
+	// PostgreSQL semantics where DuckDB has a switch for them.
+	v.Set("integer_division", "true")
+	v.Set("default_null_order", "nulls_last_on_asc_first_on_desc")
+	if cfg.Threads > 0 {
+		v.Set("threads", strconv.Itoa(cfg.Threads))
+	}
+	if cfg.MemoryLimit != "" {
+		v.Set("memory_limit", cfg.MemoryLimit)
+	}
+	v.Set("lock_configuration", "true")
+	return v
+}
+
+// Open creates the locked-down database and registers the dataset scans.
+func Open(ctx context.Context, cfg Config) (*Engine, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.ScanConcurrency == 0 {
+		cfg.ScanConcurrency = 8
+	}
+	if cfg.MaxSegments == 0 {
+		cfg.MaxSegments = 32
+	}
+	if cfg.ServerVersion == "" {
+		cfg.ServerVersion = DefaultServerVersion
+	}
+	connector, err := duckdb.NewConnector("?"+lockdownSettings(cfg).Encode(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("opening the embedded engine: %w", err)
+	}
+	e := &Engine{
+		cfg:       cfg,
+		catalog:   cfg.Catalog,
+		planner:   planner.New(cfg.Catalog),
+		connector: connector,
+		db:        sql.OpenDB(connector),
+		log:       cfg.Logger,
+	}
+	conn, err := e.db.Conn(ctx)
+	if err != nil {
+		e.Close()
+		return nil, fmt.Errorf("connecting to the embedded engine: %w", err)
+	}
+	defer conn.Close()
+	if err := e.registerScanFunction(ctx, conn); err != nil {
+		e.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// Close releases the database. Sessions must be closed first.
+func (e *Engine) Close() error {
+	err := e.db.Close()
+	if cerr := e.connector.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

@@ -1,0 +1,365 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/pgdynamo/pgdynamo/pgerror"
+	"github.com/pgdynamo/pgdynamo/pgtypes"
+	"github.com/pgdynamo/pgdynamo/planner"
+	"github.com/pgdynamo/pgdynamo/wire"
+)
+
+// resultBatchRows is how many result rows go into one Arrow batch.
+const resultBatchRows = 1024
+
+// Session is one client's connection to the engine.
+type Session struct {
+	engine   *Engine
+	conn     *sql.Conn
+	settings *settings
+	log      *slog.Logger
+}
+
+// NewSession opens a DuckDB connection for a client.
+func (e *Engine) NewSession(ctx context.Context, info wire.SessionInfo) (wire.Session, error) {
+	conn, err := e.db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("opening an engine connection: %w", err)
+	}
+	s := &Session{engine: e, conn: conn, settings: newSettings(e.cfg.ServerVersion), log: info.Logger}
+	if s.log == nil {
+		s.log = e.log
+	}
+	s.settings.values["session_authorization"] = info.User
+	// Startup parameters are SETs the client made before its first query;
+	// a value we cannot honour is ignored, as PostgreSQL ignores unknown
+	// options from libpq's PGOPTIONS only with a warning.
+	for name, value := range info.Params {
+		switch canonicalName(name) {
+		case "user", "database", "replication", "options":
+			continue
+		}
+		if _, err := s.settings.set(name, value); err != nil {
+			s.log.Debug("ignoring startup parameter", "name", name, "err", err)
+		}
+	}
+	return s, nil
+}
+
+// Close releases the session's engine connection.
+func (s *Session) Close() error { return s.conn.Close() }
+
+// ParameterStatus implements wire.Session.
+func (s *Session) ParameterStatus() [][2]string { return s.settings.reported() }
+
+// EncodeOptions implements wire.Session.
+func (s *Session) EncodeOptions() pgtypes.Options {
+	return pgtypes.Options{Location: s.settings.location()}
+}
+
+// Plan implements wire.Session.
+func (s *Session) Plan(ctx context.Context, sql string) ([]wire.Statement, error) {
+	planned, err := s.engine.planner.Plan(sql)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]wire.Statement, len(planned))
+	for i, p := range planned {
+		out[i] = &statement{session: s, plan: p}
+	}
+	return out, nil
+}
+
+type statement struct {
+	session *Session
+	plan    planner.Statement
+}
+
+func (st *statement) Tag() string { return st.plan.Tag }
+
+func (st *statement) Execute(ctx context.Context) (wire.Result, error) {
+	s := st.session
+	p := st.plan
+	switch p.Kind {
+	case planner.Query:
+		return s.runQuery(ctx, p)
+	case planner.Set:
+		if p.Name == "" { // SET TRANSACTION / SESSION CHARACTERISTICS
+			return &commandResult{}, nil
+		}
+		if p.Name == "transaction_isolation" || p.Name == "transaction_read_only" {
+			return &commandResult{}, nil
+		}
+		changed, err := s.settings.set(p.Name, p.Value)
+		if err != nil {
+			return nil, err
+		}
+		return s.commandResult(changed, p.Name), nil
+	case planner.Reset:
+		if p.Name == "all" {
+			before := s.settings.reported()
+			s.settings.resetAll()
+			return &commandResult{changed: diff(before, s.settings.reported())}, nil
+		}
+		changed, err := s.settings.reset(p.Name)
+		if err != nil {
+			return nil, err
+		}
+		return s.commandResult(changed, p.Name), nil
+	case planner.Show:
+		return s.show(p.Name)
+	case planner.Discard:
+		before := s.settings.reported()
+		s.settings.resetAll()
+		return &commandResult{changed: diff(before, s.settings.reported())}, nil
+	case planner.Begin, planner.Commit, planner.Rollback:
+		return &commandResult{}, nil
+	}
+	return nil, pgerror.New(pgerror.FeatureNotSupported, "statement kind %v cannot be executed", p.Kind)
+}
+
+func (s *Session) commandResult(changed bool, name string) *commandResult {
+	r := &commandResult{}
+	if changed {
+		v, _ := s.settings.get(name)
+		r.changed = [][2]string{{displayName(canonicalName(name)), v}}
+	}
+	return r
+}
+
+func diff(before, after [][2]string) [][2]string {
+	old := map[string]string{}
+	for _, kv := range before {
+		old[kv[0]] = kv[1]
+	}
+	var out [][2]string
+	for _, kv := range after {
+		if old[kv[0]] != kv[1] {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+func (s *Session) show(name string) (wire.Result, error) {
+	if name == "all" {
+		all := s.settings.all()
+		names := make([]string, len(all))
+		values := make([]string, len(all))
+		for i, kv := range all {
+			names[i], values[i] = displayName(kv[0]), kv[1]
+		}
+		return textResult([]string{"name", "setting"}, names, values), nil
+	}
+	v, err := s.settings.get(name)
+	if err != nil {
+		return nil, err
+	}
+	return textResult([]string{name}, []string{v}), nil
+}
+
+// textResult is a one-batch result of text columns.
+func textResult(names []string, columns ...[]string) *batchResult {
+	fields := make([]arrow.Field, len(names))
+	arrays := make([]arrow.Array, len(names))
+	for i, n := range names {
+		fields[i] = arrow.Field{Name: n, Type: arrow.BinaryTypes.String, Nullable: true}
+		b := array.NewStringBuilder(memory.DefaultAllocator)
+		b.AppendValues(columns[i], nil)
+		arrays[i] = b.NewArray()
+	}
+	schema := arrow.NewSchema(fields, nil)
+	rec := array.NewRecordBatch(schema, arrays, int64(len(columns[0])))
+	for _, a := range arrays {
+		a.Release()
+	}
+	return &batchResult{schema: schema, batch: rec}
+}
+
+// commandResult is a statement that returns no rows.
+type commandResult struct {
+	changed [][2]string
+}
+
+func (r *commandResult) Schema() *arrow.Schema { return nil }
+func (r *commandResult) Next(context.Context) (arrow.RecordBatch, error) {
+	return nil, io.EOF
+}
+func (r *commandResult) Notices() []*pgerror.Error { return nil }
+func (r *commandResult) Changed() [][2]string      { return r.changed }
+func (r *commandResult) Close() error              { return nil }
+
+// batchResult is a result already in memory.
+type batchResult struct {
+	schema *arrow.Schema
+	batch  arrow.RecordBatch
+}
+
+func (r *batchResult) Schema() *arrow.Schema { return r.schema }
+func (r *batchResult) Next(context.Context) (arrow.RecordBatch, error) {
+	if r.batch == nil {
+		return nil, io.EOF
+	}
+	b := r.batch
+	r.batch = nil
+	return b, nil
+}
+func (r *batchResult) Notices() []*pgerror.Error { return nil }
+func (r *batchResult) Changed() [][2]string      { return nil }
+func (r *batchResult) Close() error {
+	if r.batch != nil {
+		r.batch.Release()
+		r.batch = nil
+	}
+	return nil
+}
+
+// runQuery starts a query in DuckDB and returns its rows as a stream.
+func (s *Session) runQuery(ctx context.Context, p planner.Statement) (wire.Result, error) {
+	var cancel context.CancelFunc
+	if d := s.settings.statementTimeout(); d > 0 {
+		ctx, cancel = context.WithTimeout(ctx, d)
+	} else {
+		ctx, cancel = context.WithCancel(ctx)
+	}
+	qs := &queryState{}
+	ctx = withQueryState(ctx, qs)
+
+	schema, err := s.describe(ctx, p.SQL)
+	if err != nil {
+		cancel()
+		return nil, classify(ctx, err)
+	}
+	rows, err := s.conn.QueryContext(ctx, p.SQL)
+	if err != nil {
+		cancel()
+		return nil, classify(ctx, err)
+	}
+	return &queryResult{ctx: ctx, cancel: cancel, qs: qs, rows: rows, schema: schema}, nil
+}
+
+// describe prepares sql to learn its result types. database/sql only
+// reports type names; duckdb-go's statement has the structured types.
+func (s *Session) describe(ctx context.Context, sql string) (*arrow.Schema, error) {
+	var schema *arrow.Schema
+	err := s.conn.Raw(func(dc any) error {
+		conn, ok := dc.(*duckdb.Conn)
+		if !ok {
+			return fmt.Errorf("unexpected driver connection %T", dc)
+		}
+		ps, err := conn.PrepareContext(ctx, sql)
+		if err != nil {
+			return err
+		}
+		defer ps.Close()
+		stmt := ps.(*duckdb.Stmt)
+		n, err := stmt.ColumnCount()
+		if err != nil {
+			return err
+		}
+		fields := make([]arrow.Field, n)
+		for i := 0; i < n; i++ {
+			name, err := stmt.ColumnName(i)
+			if err != nil {
+				return err
+			}
+			info, err := stmt.ColumnTypeInfo(i)
+			if err != nil {
+				return err
+			}
+			dt, err := arrowType(info)
+			if err != nil {
+				return pgerror.Wrap(fmt.Errorf("column %q: %w", name, err), pgerror.FeatureNotSupported)
+			}
+			fields[i] = arrow.Field{Name: name, Type: dt, Nullable: true}
+		}
+		schema = arrow.NewSchema(fields, nil)
+		return nil
+	})
+	return schema, err
+}
+
+// queryResult streams DuckDB rows as Arrow batches.
+type queryResult struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	qs     *queryState
+	rows   *sql.Rows
+	schema *arrow.Schema
+	closed bool
+}
+
+func (r *queryResult) Schema() *arrow.Schema { return r.schema }
+
+func (r *queryResult) Next(ctx context.Context) (batch arrow.RecordBatch, err error) {
+	if r.closed {
+		return nil, io.EOF
+	}
+	b := array.NewRecordBuilder(memory.DefaultAllocator, r.schema)
+	defer b.Release()
+	n := len(r.schema.Fields())
+	values := make([]any, n)
+	ptrs := make([]any, n)
+	for i := range values {
+		ptrs[i] = &values[i]
+	}
+	defer func() {
+		// A value of a shape the appenders do not expect is a bug here, not
+		// a reason to take the server down.
+		if p := recover(); p != nil {
+			err = pgerror.New(pgerror.InternalError, "converting a result value: %v", p)
+		}
+	}()
+	rows := 0
+	for rows < resultBatchRows && r.rows.Next() {
+		if err := r.rows.Scan(ptrs...); err != nil {
+			return nil, classify(r.ctx, err)
+		}
+		for i, v := range values {
+			if err := appendValue(b.Field(i), v); err != nil {
+				return nil, pgerror.Wrap(fmt.Errorf("column %q: %w", r.schema.Field(i).Name, err), pgerror.InternalError)
+			}
+		}
+		rows++
+	}
+	if rows == 0 {
+		if err := r.rows.Err(); err != nil {
+			return nil, classify(r.ctx, err)
+		}
+		return nil, io.EOF
+	}
+	return b.NewRecordBatch(), nil
+}
+
+func (r *queryResult) Notices() []*pgerror.Error {
+	r.qs.mu.Lock()
+	defer r.qs.mu.Unlock()
+	return r.qs.notices
+}
+
+func (r *queryResult) Changed() [][2]string { return nil }
+
+func (r *queryResult) Close() error {
+	if r.closed {
+		return nil
+	}
+	r.closed = true
+	err := r.rows.Close()
+	r.cancel()
+	r.qs.mu.Lock()
+	readers := r.qs.readers
+	r.qs.mu.Unlock()
+	for _, rd := range readers {
+		rd.Close()
+	}
+	return err
+}

@@ -1,0 +1,269 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/pgdynamo/pgdynamo/attrarrow"
+	"github.com/pgdynamo/pgdynamo/catalog"
+	"github.com/pgdynamo/pgdynamo/pgerror"
+	"github.com/pgdynamo/pgdynamo/planner"
+	"github.com/pgdynamo/pgdynamo/scan"
+)
+
+// queryState is what the scans of one running query report back to the
+// session that runs it. It travels in the query's context, which duckdb-go
+// hands to the table function's bind.
+type queryState struct {
+	mu      sync.Mutex
+	notices []*pgerror.Error
+	readers []*scan.Reader
+}
+
+type queryStateKey struct{}
+
+func withQueryState(ctx context.Context, qs *queryState) context.Context {
+	return context.WithValue(ctx, queryStateKey{}, qs)
+}
+
+func queryStateFrom(ctx context.Context) *queryState {
+	qs, _ := ctx.Value(queryStateKey{}).(*queryState)
+	return qs
+}
+
+func (qs *queryState) addMismatches(ms []attrarrow.Mismatch) {
+	if qs == nil || len(ms) == 0 {
+		return
+	}
+	qs.mu.Lock()
+	defer qs.mu.Unlock()
+	for _, m := range ms {
+		qs.notices = append(qs.notices, &pgerror.Error{
+			Code:     pgerror.Warning,
+			Severity: pgerror.SeverityNotice,
+			Message:  fmt.Sprintf("column %q: %d value(s) did not fit the column type and were returned as NULL", m.Column, m.Count),
+			Detail:   m.Reason,
+			Hint:     "the column's type was inferred from a sample; raise schema_infer_max_records to widen it",
+		})
+	}
+}
+
+// registerScanFunction installs pgdynamo_scan(dataset, ref) on the database.
+func (e *Engine) registerScanFunction(ctx context.Context, conn *sql.Conn) error {
+	varchar, err := duckdb.NewTypeInfo(duckdb.TYPE_VARCHAR)
+	if err != nil {
+		return err
+	}
+	fn := duckdb.ChunkTableFunction{
+		Config: duckdb.TableFunctionConfig{Arguments: []duckdb.TypeInfo{varchar, varchar}},
+		BindArgumentsContext: func(ctx context.Context, _ map[string]any, args ...any) (duckdb.ChunkTableSource, error) {
+			name, _ := args[0].(string)
+			ds, ok := e.datasetByQualifiedName(name)
+			if !ok {
+				return nil, fmt.Errorf("unknown dataset %q", name)
+			}
+			return e.newScanSource(ctx, ds)
+		},
+	}
+	if err := duckdb.RegisterTableUDF(conn, planner.ScanFunction, fn); err != nil {
+		return fmt.Errorf("registering %s: %w", planner.ScanFunction, err)
+	}
+	return nil
+}
+
+func (e *Engine) datasetByQualifiedName(name string) (*catalog.Dataset, bool) {
+	for _, d := range e.catalog.Datasets() {
+		if d.QualifiedName() == name {
+			return d, true
+		}
+	}
+	return nil, false
+}
+
+// scanSource feeds one dataset reference of one query into DuckDB chunks.
+type scanSource struct {
+	engine  *Engine
+	ctx     context.Context
+	dataset *catalog.Dataset
+	columns []duckdb.ColumnInfo
+
+	reader  *scan.Reader
+	writers []columnWriter // per selected column, nil for unprojected
+	batch   arrow.RecordBatch
+	offset  int
+	done    bool
+}
+
+func (e *Engine) newScanSource(ctx context.Context, ds *catalog.Dataset) (*scanSource, error) {
+	cols := make([]duckdb.ColumnInfo, len(ds.Columns.Columns))
+	for i, c := range ds.Columns.Columns {
+		t, err := duckType(c.Field.Type)
+		if err != nil {
+			return nil, fmt.Errorf("column %q: %w", c.Name, err)
+		}
+		cols[i] = duckdb.ColumnInfo{Name: c.Name, T: t}
+	}
+	return &scanSource{engine: e, ctx: ctx, dataset: ds, columns: cols}, nil
+}
+
+func (s *scanSource) ColumnInfos() []duckdb.ColumnInfo { return s.columns }
+
+func (s *scanSource) Cardinality() *duckdb.CardinalityInfo {
+	// DescribeTable's ItemCount is refreshed about every six hours: a hint
+	// for join ordering, never a promise.
+	return &duckdb.CardinalityInfo{Cardinality: uint(max(s.dataset.ItemCount, 0)), Exact: false}
+}
+
+func (s *scanSource) Init() {}
+
+// open starts the DynamoDB read once DuckDB has said which columns it needs.
+func (s *scanSource) open(chunk duckdb.DataChunk) error {
+	all := s.dataset.Columns.Columns
+	var names []string
+	projected := make([]bool, len(all))
+	for i := range all {
+		if _, err := chunk.GetVector(i); err == nil {
+			projected[i] = true
+			names = append(names, all[i].Name)
+		}
+	}
+	selected, err := s.dataset.Columns.Select(names)
+	if err != nil {
+		return err
+	}
+	req := scan.Request{
+		Table:      s.dataset.Table,
+		Projection: selected.TopLevelAttributes(),
+		Segments:   s.dataset.Segments(s.engine.cfg.MaxSegments),
+	}
+	if len(names) == 0 {
+		// count(*) needs items, not attributes: fetch only the partition key.
+		req.Projection = []string{s.dataset.PartitionKey.Name}
+	}
+	s.reader, err = scan.Open(s.ctx, s.dataset.Client, req, selected, scan.Options{
+		Concurrency: s.engine.cfg.ScanConcurrency,
+		Region:      s.dataset.Region,
+	})
+	if err != nil {
+		return err
+	}
+	if qs := queryStateFrom(s.ctx); qs != nil {
+		qs.mu.Lock()
+		qs.readers = append(qs.readers, s.reader)
+		qs.mu.Unlock()
+	}
+	// Map selected columns back to their chunk positions.
+	s.writers = make([]columnWriter, len(all))
+	sel := 0
+	for i := range all {
+		if projected[i] {
+			s.writers[i] = writerFor(selected.Arrow.Field(sel).Type, sel)
+			sel++
+		}
+	}
+	return nil
+}
+
+func (s *scanSource) FillChunk(chunk duckdb.DataChunk) error {
+	if s.done {
+		return chunk.SetSize(0)
+	}
+	if s.reader == nil {
+		if err := s.open(chunk); err != nil {
+			return err
+		}
+	}
+	capacity := duckdb.GetDataChunkCapacity()
+	row := 0
+	for row < capacity {
+		if s.batch == nil || s.offset >= int(s.batch.NumRows()) {
+			if s.batch != nil {
+				s.batch.Release()
+				s.batch = nil
+			}
+			rec, err := s.reader.ReadBatch(s.ctx)
+			if errors.Is(err, io.EOF) {
+				s.finish()
+				break
+			}
+			if err != nil {
+				s.finish()
+				return err
+			}
+			s.batch, s.offset = rec, 0
+		}
+		n := min(capacity-row, int(s.batch.NumRows())-s.offset)
+		for col, w := range s.writers {
+			if w == nil {
+				continue
+			}
+			if err := w(chunk, col, row, s.batch, s.offset, n); err != nil {
+				return err
+			}
+		}
+		row += n
+		s.offset += n
+	}
+	return chunk.SetSize(row)
+}
+
+func (s *scanSource) finish() {
+	s.done = true
+	if s.reader != nil {
+		s.reader.Close()
+		queryStateFrom(s.ctx).addMismatches(s.reader.Mismatches())
+	}
+}
+
+// columnWriter copies n rows of one column of rec, from offset, into the
+// chunk column col starting at row.
+type columnWriter func(chunk duckdb.DataChunk, col, row int, rec arrow.RecordBatch, offset, n int) error
+
+func writerFor(dt arrow.DataType, recCol int) columnWriter {
+	switch dt.(type) {
+	case *arrow.Int64Type:
+		return typedWriter(recCol, func(a *array.Int64, i int) int64 { return a.Value(i) })
+	case *arrow.Float64Type:
+		return typedWriter(recCol, func(a *array.Float64, i int) float64 { return a.Value(i) })
+	case *arrow.StringType:
+		return typedWriter(recCol, func(a *array.String, i int) string { return a.Value(i) })
+	case *arrow.BooleanType:
+		return typedWriter(recCol, func(a *array.Boolean, i int) bool { return a.Value(i) })
+	}
+	return func(chunk duckdb.DataChunk, col, row int, rec arrow.RecordBatch, offset, n int) error {
+		arr := rec.Column(recCol)
+		for i := 0; i < n; i++ {
+			if err := chunk.SetValue(col, row+i, goValue(arr, offset+i)); err != nil {
+				return fmt.Errorf("column %d: %w", col, err)
+			}
+		}
+		return nil
+	}
+}
+
+// typedWriter avoids boxing every value on the common scalar columns.
+func typedWriter[A arrow.Array, T any](recCol int, get func(A, int) T) columnWriter {
+	return func(chunk duckdb.DataChunk, col, row int, rec arrow.RecordBatch, offset, n int) error {
+		arr := rec.Column(recCol).(A)
+		for i := 0; i < n; i++ {
+			var err error
+			if arr.IsNull(offset + i) {
+				err = chunk.SetValue(col, row+i, nil)
+			} else {
+				err = duckdb.SetChunkValue(chunk, col, row+i, get(arr, offset+i))
+			}
+			if err != nil {
+				return fmt.Errorf("column %d: %w", col, err)
+			}
+		}
+		return nil
+	}
+}

@@ -1,0 +1,272 @@
+package planner
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	pg "github.com/pganalyze/pg_query_go/v5"
+	pgparser "github.com/pganalyze/pg_query_go/v5/parser"
+
+	"github.com/pgdynamo/pgdynamo/catalog"
+	"github.com/pgdynamo/pgdynamo/pgerror"
+)
+
+// Kind classifies a statement by what executes it.
+type Kind int
+
+// Statement kinds.
+const (
+	// Query runs in the engine and returns rows.
+	Query Kind = iota
+	// Set changes a session setting.
+	Set
+	// Reset returns a session setting (or all of them) to its default.
+	Reset
+	// Show reports a session setting.
+	Show
+	// Begin, Commit and Rollback are transaction control. pgdynamo is
+	// read-only, so a transaction only groups statements for the client.
+	Begin
+	Commit
+	Rollback
+	// Discard is DISCARD ALL: settings and prepared statements are dropped.
+	Discard
+)
+
+var kindNames = [...]string{"Query", "Set", "Reset", "Show", "Begin", "Commit", "Rollback", "Discard"}
+
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("Kind(%d)", int(k))
+}
+
+// ScanRef is one reference to a dataset in a query; each gets its own scan.
+type ScanRef struct {
+	// ID is the argument of the pgdynamo_scan call that replaced the reference.
+	ID      string
+	Dataset *catalog.Dataset
+}
+
+// Statement is one planned statement.
+type Statement struct {
+	Kind Kind
+	// SQL is, for Query, the rewritten text the engine runs.
+	SQL string
+	// Source is the statement as the client wrote it.
+	Source string
+	// Tag is the command tag's verb ("SELECT", "SET", "BEGIN", ...).
+	Tag string
+	// Name and Value are the setting of Set, Reset and Show; Name "all" with
+	// Reset resets everything, with Show shows everything.
+	Name  string
+	Value string
+	// Local is SET LOCAL: the setting ends with the transaction.
+	Local bool
+	Scans []ScanRef
+}
+
+// Planner plans SQL against a catalog.
+type Planner struct {
+	catalog *catalog.Catalog
+}
+
+// New returns a planner over cat.
+func New(cat *catalog.Catalog) *Planner { return &Planner{catalog: cat} }
+
+// Plan parses sql (one or several statements) and plans each. An empty or
+// comment-only text yields no statements. Errors are *pgerror.Error values
+// with a Position into sql where one is known.
+func (p *Planner) Plan(sql string) ([]Statement, error) {
+	tree, err := pg.Parse(sql)
+	if err != nil {
+		return nil, syntaxError(err)
+	}
+	stmts := make([]Statement, 0, len(tree.Stmts))
+	for _, raw := range tree.Stmts {
+		source := statementText(sql, raw)
+		st, err := p.planOne(raw, source)
+		if err != nil {
+			return nil, err
+		}
+		stmts = append(stmts, st)
+	}
+	return stmts, nil
+}
+
+func statementText(sql string, raw *pg.RawStmt) string {
+	start := int(raw.StmtLocation)
+	end := len(sql)
+	if raw.StmtLen > 0 {
+		end = start + int(raw.StmtLen)
+	}
+	if start < 0 || start > len(sql) || end > len(sql) || start > end {
+		return strings.TrimSpace(sql)
+	}
+	return strings.TrimSpace(sql[start:end])
+}
+
+func syntaxError(err error) error {
+	var perr *pgparser.Error
+	if errors.As(err, &perr) {
+		return &pgerror.Error{Code: pgerror.SyntaxError, Message: perr.Message, Position: perr.Cursorpos, Err: err}
+	}
+	return &pgerror.Error{Code: pgerror.SyntaxError, Message: err.Error(), Err: err}
+}
+
+func (p *Planner) planOne(raw *pg.RawStmt, source string) (Statement, error) {
+	st := Statement{Source: source}
+	switch n := raw.Stmt.Node.(type) {
+	case *pg.Node_SelectStmt:
+		if n.SelectStmt.IntoClause != nil {
+			return st, readOnly("SELECT INTO")
+		}
+		return p.planQuery(raw, source)
+	case *pg.Node_ExplainStmt:
+		return st, pgerror.New(pgerror.FeatureNotSupported, "EXPLAIN is not supported yet")
+	case *pg.Node_VariableSetStmt:
+		return planSet(n.VariableSetStmt, st)
+	case *pg.Node_VariableShowStmt:
+		st.Kind, st.Tag, st.Name = Show, "SHOW", strings.ToLower(n.VariableShowStmt.Name)
+		return st, nil
+	case *pg.Node_TransactionStmt:
+		return planTransaction(n.TransactionStmt, st)
+	case *pg.Node_DiscardStmt:
+		if n.DiscardStmt.Target != pg.DiscardMode_DISCARD_ALL {
+			return st, pgerror.New(pgerror.FeatureNotSupported, "only DISCARD ALL is supported")
+		}
+		st.Kind, st.Tag = Discard, "DISCARD ALL"
+		return st, nil
+	case *pg.Node_CopyStmt:
+		if n.CopyStmt.Filename != "" || n.CopyStmt.IsProgram {
+			return st, pgerror.New(pgerror.InsufficientPrivilege, "COPY to or from a file or program is not allowed")
+		}
+		return st, pgerror.New(pgerror.FeatureNotSupported, "COPY is not supported")
+	case *pg.Node_LoadStmt:
+		return st, pgerror.New(pgerror.InsufficientPrivilege, "LOAD is not allowed")
+	}
+	if verb, ok := writeVerb(raw.Stmt); ok {
+		return st, readOnly(verb)
+	}
+	return st, pgerror.New(pgerror.FeatureNotSupported, "statement %s is not supported by pgdynamo", nodeName(raw.Stmt))
+}
+
+func readOnly(verb string) error {
+	return &pgerror.Error{
+		Code:    pgerror.ReadOnlySQLTransaction,
+		Message: fmt.Sprintf("cannot execute %s in a read-only transaction", verb),
+		Hint:    "pgdynamo is a read-only gateway: write to DynamoDB through its own API",
+	}
+}
+
+// writeVerb names statements that would change data or schema.
+func writeVerb(n *pg.Node) (string, bool) {
+	switch n.Node.(type) {
+	case *pg.Node_InsertStmt:
+		return "INSERT", true
+	case *pg.Node_UpdateStmt:
+		return "UPDATE", true
+	case *pg.Node_DeleteStmt:
+		return "DELETE", true
+	case *pg.Node_MergeStmt:
+		return "MERGE", true
+	case *pg.Node_TruncateStmt:
+		return "TRUNCATE", true
+	case *pg.Node_CreateStmt, *pg.Node_CreateTableAsStmt, *pg.Node_ViewStmt, *pg.Node_IndexStmt,
+		*pg.Node_CreateSchemaStmt, *pg.Node_CreateSeqStmt, *pg.Node_CreateFunctionStmt, *pg.Node_CreatedbStmt,
+		*pg.Node_CreateExtensionStmt, *pg.Node_CreateRoleStmt, *pg.Node_CreateTableSpaceStmt:
+		return "CREATE", true
+	case *pg.Node_DropStmt, *pg.Node_DropdbStmt, *pg.Node_DropRoleStmt:
+		return "DROP", true
+	case *pg.Node_AlterTableStmt, *pg.Node_AlterDatabaseStmt, *pg.Node_AlterRoleStmt, *pg.Node_AlterSystemStmt,
+		*pg.Node_AlterExtensionStmt, *pg.Node_RenameStmt, *pg.Node_AlterObjectSchemaStmt:
+		return "ALTER", true
+	case *pg.Node_GrantStmt, *pg.Node_GrantRoleStmt:
+		return "GRANT", true
+	case *pg.Node_VacuumStmt:
+		return "VACUUM", true
+	case *pg.Node_CommentStmt:
+		return "COMMENT", true
+	}
+	return "", false
+}
+
+func nodeName(n *pg.Node) string {
+	name := fmt.Sprintf("%T", n.Node)
+	name = strings.TrimPrefix(name, "*pg_query.Node_")
+	return name
+}
+
+func planTransaction(t *pg.TransactionStmt, st Statement) (Statement, error) {
+	switch t.Kind {
+	case pg.TransactionStmtKind_TRANS_STMT_BEGIN, pg.TransactionStmtKind_TRANS_STMT_START:
+		st.Kind, st.Tag = Begin, "BEGIN"
+		if t.Kind == pg.TransactionStmtKind_TRANS_STMT_START {
+			st.Tag = "START TRANSACTION"
+		}
+	case pg.TransactionStmtKind_TRANS_STMT_COMMIT:
+		st.Kind, st.Tag = Commit, "COMMIT"
+	case pg.TransactionStmtKind_TRANS_STMT_ROLLBACK:
+		st.Kind, st.Tag = Rollback, "ROLLBACK"
+	default:
+		return st, pgerror.New(pgerror.FeatureNotSupported, "this transaction statement is not supported")
+	}
+	return st, nil
+}
+
+func planSet(s *pg.VariableSetStmt, st Statement) (Statement, error) {
+	st.Name = strings.ToLower(s.Name)
+	st.Local = s.IsLocal
+	switch s.Kind {
+	case pg.VariableSetKind_VAR_SET_VALUE:
+		st.Kind, st.Tag = Set, "SET"
+		vals := make([]string, 0, len(s.Args))
+		for _, a := range s.Args {
+			v, err := constText(a)
+			if err != nil {
+				return st, err
+			}
+			vals = append(vals, v)
+		}
+		st.Value = strings.Join(vals, ", ")
+	case pg.VariableSetKind_VAR_SET_DEFAULT, pg.VariableSetKind_VAR_RESET:
+		st.Kind, st.Tag = Reset, "RESET"
+		if s.Kind == pg.VariableSetKind_VAR_SET_DEFAULT {
+			st.Tag = "SET"
+		}
+	case pg.VariableSetKind_VAR_RESET_ALL:
+		st.Kind, st.Tag, st.Name = Reset, "RESET", "all"
+	case pg.VariableSetKind_VAR_SET_MULTI:
+		// SET TRANSACTION / SET SESSION CHARACTERISTICS: a read-only gateway
+		// has nothing to change, but clients (Metabase) send them.
+		st.Kind, st.Tag, st.Name = Set, "SET", ""
+	default:
+		return st, pgerror.New(pgerror.FeatureNotSupported, "SET %s is not supported", s.Name)
+	}
+	return st, nil
+}
+
+// constText renders a SET argument as PostgreSQL would store it.
+func constText(n *pg.Node) (string, error) {
+	switch v := n.Node.(type) {
+	case *pg.Node_AConst:
+		switch c := v.AConst.Val.(type) {
+		case *pg.A_Const_Sval:
+			return c.Sval.Sval, nil
+		case *pg.A_Const_Ival:
+			return fmt.Sprint(c.Ival.Ival), nil
+		case *pg.A_Const_Fval:
+			return c.Fval.Fval, nil
+		case *pg.A_Const_Boolval:
+			if c.Boolval.Boolval {
+				return "on", nil
+			}
+			return "off", nil
+		}
+	case *pg.Node_TypeCast:
+		return constText(v.TypeCast.Arg)
+	}
+	return "", pgerror.New(pgerror.SyntaxError, "SET value must be a constant")
+}

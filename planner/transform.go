@@ -1,0 +1,188 @@
+package planner
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	pg "github.com/pganalyze/pg_query_go/v5"
+
+	"github.com/pgdynamo/pgdynamo/pgerror"
+)
+
+// ScanFunction is the engine's table function that reads a dataset. Client
+// SQL cannot call it: the allow-list refuses it and only the planner writes it.
+const ScanFunction = "pgdynamo_scan"
+
+// rewrite is the state one statement's transforms share.
+type rewrite struct {
+	planner *Planner
+	sql     string // the whole client text, for positions
+	ctes    map[string]bool
+	scans   []ScanRef
+}
+
+// Transform is one named, tested rewrite of a statement's AST.
+type Transform struct {
+	Name  string
+	Apply func(rw *rewrite, stmt *pg.RawStmt) error
+}
+
+// queryTransforms run in order on every query.
+var queryTransforms = []Transform{
+	{Name: "collect-cte-names", Apply: collectCTENames},
+	{Name: "table-function-allowlist", Apply: checkTableFunctions},
+	{Name: "datasets-to-scans", Apply: datasetsToScans},
+}
+
+// allowedTableFunctions are the engine's table functions client SQL may use
+// in FROM. Everything else (file readers, catalog dumps, query()) is refused:
+// an allow-list, because the engine grows new readers with every release.
+var allowedTableFunctions = map[string]bool{
+	"unnest":              true,
+	"generate_series":     true,
+	"range":               true,
+	"generate_subscripts": true,
+	"json_each":           true,
+	"json_tree":           true,
+}
+
+func (p *Planner) planQuery(raw *pg.RawStmt, source string) (Statement, error) {
+	st := Statement{Kind: Query, Tag: "SELECT", Source: source}
+	rw := &rewrite{planner: p, sql: source, ctes: map[string]bool{}}
+	// Locations in the tree are offsets into the text it was parsed from;
+	// re-parse the statement alone so positions are relative to it.
+	tree, err := pg.Parse(source)
+	if err != nil {
+		return st, syntaxError(err)
+	}
+	if len(tree.Stmts) != 1 {
+		return st, pgerror.New(pgerror.InternalError, "statement split produced %d statements", len(tree.Stmts))
+	}
+	stmt := tree.Stmts[0]
+	for _, t := range queryTransforms {
+		if err := t.Apply(rw, stmt); err != nil {
+			return st, err
+		}
+	}
+	out, err := pg.Deparse(&pg.ParseResult{Stmts: []*pg.RawStmt{stmt}})
+	if err != nil {
+		return st, pgerror.Wrap(fmt.Errorf("deparsing rewritten query: %w", err), pgerror.InternalError)
+	}
+	st.SQL = out
+	st.Scans = rw.scans
+	return st, nil
+}
+
+func (rw *rewrite) position(location int32) int {
+	if location < 0 || int(location) > len(rw.sql) {
+		return 0
+	}
+	return utf8.RuneCountInString(rw.sql[:location]) + 1
+}
+
+func collectCTENames(rw *rewrite, stmt *pg.RawStmt) error {
+	walk(stmt.ProtoReflect(), func(n *pg.Node) bool {
+		if cte, ok := n.Node.(*pg.Node_CommonTableExpr); ok {
+			rw.ctes[cte.CommonTableExpr.Ctename] = true
+		}
+		return true
+	})
+	return nil
+}
+
+func funcName(names []*pg.Node) string {
+	parts := make([]string, 0, len(names))
+	for _, n := range names {
+		if s, ok := n.Node.(*pg.Node_String_); ok {
+			parts = append(parts, s.String_.Sval)
+		}
+	}
+	return strings.Join(parts, ".")
+}
+
+func checkTableFunctions(rw *rewrite, stmt *pg.RawStmt) error {
+	var err error
+	walk(stmt.ProtoReflect(), func(n *pg.Node) bool {
+		rf, ok := n.Node.(*pg.Node_RangeFunction)
+		if !ok || err != nil {
+			return err == nil
+		}
+		for _, item := range rf.RangeFunction.Functions {
+			list, ok := item.Node.(*pg.Node_List)
+			if !ok || len(list.List.Items) == 0 {
+				continue
+			}
+			call, ok := list.List.Items[0].Node.(*pg.Node_FuncCall)
+			if !ok {
+				continue
+			}
+			name := funcName(call.FuncCall.Funcname)
+			bare := strings.TrimPrefix(name, "pg_catalog.")
+			if !allowedTableFunctions[bare] {
+				err = &pgerror.Error{
+					Code:     pgerror.InsufficientPrivilege,
+					Message:  fmt.Sprintf("table function %s is not allowed", name),
+					Hint:     "pgdynamo only reads its datasets; FROM may use unnest, generate_series and range",
+					Position: rw.position(call.FuncCall.Location),
+				}
+				return false
+			}
+		}
+		return true
+	})
+	return err
+}
+
+// systemSchemas are answered by the engine itself (a catalog shim will
+// replace them); they are not datasets.
+var systemSchemas = map[string]bool{"pg_catalog": true, "information_schema": true}
+
+func datasetsToScans(rw *rewrite, stmt *pg.RawStmt) error {
+	var err error
+	walk(stmt.ProtoReflect(), func(n *pg.Node) bool {
+		rv, ok := n.Node.(*pg.Node_RangeVar)
+		if !ok || err != nil {
+			return err == nil
+		}
+		r := rv.RangeVar
+		if systemSchemas[r.Schemaname] || (r.Schemaname == "" && rw.ctes[r.Relname]) {
+			return false
+		}
+		if r.Catalogname != "" {
+			err = &pgerror.Error{Code: pgerror.FeatureNotSupported,
+				Message: fmt.Sprintf("cross-database references are not implemented: %s.%s.%s", r.Catalogname, r.Schemaname, r.Relname),
+				Position: rw.position(r.Location)}
+			return false
+		}
+		ds, found := rw.planner.catalog.Lookup(r.Schemaname, r.Relname)
+		if !found {
+			name := r.Relname
+			if r.Schemaname != "" {
+				name = r.Schemaname + "." + r.Relname
+			}
+			err = &pgerror.Error{Code: pgerror.UndefinedTable,
+				Message:  fmt.Sprintf("relation %q does not exist", name),
+				Position: rw.position(r.Location)}
+			return false
+		}
+		id := "r" + strconv.Itoa(len(rw.scans)+1)
+		rw.scans = append(rw.scans, ScanRef{ID: id, Dataset: ds})
+		alias := r.Alias
+		if alias == nil {
+			// Keep the table's name visible so "users.id" still resolves.
+			alias = &pg.Alias{Aliasname: r.Relname}
+		}
+		call := pg.MakeFuncCallNode(
+			[]*pg.Node{pg.MakeStrNode(ScanFunction)},
+			[]*pg.Node{pg.MakeAConstStrNode(ds.QualifiedName(), -1), pg.MakeAConstStrNode(id, -1)},
+			r.Location)
+		n.Node = &pg.Node_RangeFunction{RangeFunction: &pg.RangeFunction{
+			Functions: []*pg.Node{pg.MakeListNode([]*pg.Node{call, {}})},
+			Alias:     alias,
+		}}
+		return false
+	})
+	return err
+}

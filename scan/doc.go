@@ -1,0 +1,15 @@
+// Package scan owns reading DynamoDB: it turns a Request (table or index, key
+// condition, filter, projection, limit, segments) into DynamoDB Query or
+// parallel segmented Scan calls and streams the items as Arrow record batches
+// through attrarrow, the one AttributeValue → Arrow path.
+//
+// Lifecycle: Open starts the readers, ReadBatch hands out batches as pages
+// arrive, Close (or cancelling the context given to Open) stops every
+// in-flight DynamoDB call. Memory is bounded: each segment holds at most one
+// page plus one batch, and the hand-off channel holds at most Segments
+// batches; when it is full the segment readers wait, so a slow client slows
+// the reads instead of growing the heap.
+//
+// It must not import wire, planner or engine. The planner builds Requests;
+// scan does not decide what to push down, it only executes what it is given.
+package scan

@@ -1,0 +1,243 @@
+package wire
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+
+	"github.com/jackc/pgx/v5/pgproto3"
+
+	"github.com/pgdynamo/pgdynamo/pgerror"
+)
+
+// TxStatus is the transaction status ReadyForQuery reports.
+type TxStatus byte
+
+// Transaction statuses.
+const (
+	TxIdle   TxStatus = 'I'
+	TxActive TxStatus = 'T'
+	TxFailed TxStatus = 'E'
+)
+
+func (t TxStatus) String() string {
+	switch t {
+	case TxIdle:
+		return "idle"
+	case TxActive:
+		return "in transaction"
+	case TxFailed:
+		return "failed transaction"
+	}
+	return fmt.Sprintf("TxStatus(%q)", byte(t))
+}
+
+// conn is one client connection.
+type conn struct {
+	server *Server
+	nc     net.Conn
+	be     *pgproto3.Backend
+	log    *slog.Logger
+
+	pid    uint32
+	secret []byte
+
+	session Session
+	tx      TxStatus
+
+	// ctx ends when the client disconnects or the server aborts.
+	ctx      context.Context
+	cancel   context.CancelFunc
+	stmtMu   sync.Mutex
+	stmtStop context.CancelFunc // cancels the running statement, nil when idle
+	busy     bool
+	closing  bool
+}
+
+func (s *Server) newConn(nc net.Conn) *conn {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &conn{server: s, nc: nc, log: s.log, ctx: ctx, cancel: cancel, tx: TxIdle}
+}
+
+func (c *conn) serve() {
+	defer c.cancel()
+	defer c.nc.Close()
+	if err := c.startup(); err != nil {
+		if !errors.Is(err, io.EOF) && !errors.Is(err, errHandled) {
+			c.log.Debug("startup failed", "remote", c.nc.RemoteAddr().String(), "err", err)
+		}
+		return
+	}
+	defer c.server.cancels.remove(c.pid)
+	defer c.session.Close()
+	if err := c.loop(); err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+		c.log.Info("connection ended", "err", err)
+	}
+}
+
+// watchDisconnect reads the socket ahead of the protocol so that a client
+// that goes away while a statement runs cancels it (and its DynamoDB
+// calls), instead of being noticed only at the next write. The pipe is
+// unbuffered, so read-ahead is bounded to one read.
+func (c *conn) watchDisconnect() io.Reader {
+	pr, pw := io.Pipe()
+	go func() {
+		buf := make([]byte, 8192)
+		for {
+			n, err := c.nc.Read(buf)
+			if n > 0 {
+				if _, werr := pw.Write(buf[:n]); werr != nil {
+					return
+				}
+			}
+			if err != nil {
+				pw.CloseWithError(err)
+				c.cancel()
+				return
+			}
+		}
+	}()
+	return pr
+}
+
+// loop reads frontend messages and runs them until Terminate or EOF.
+func (c *conn) loop() error {
+	c.be = pgproto3.NewBackend(c.watchDisconnect(), c.nc)
+	c.be.SetMaxBodyLen(c.server.cfg.MaxMessageSize)
+	extendedError := false
+	for {
+		if c.isClosing() {
+			return nil
+		}
+		msg, err := c.be.Receive()
+		if err != nil {
+			return err
+		}
+		switch m := msg.(type) {
+		case *pgproto3.Query:
+			extendedError = false
+			c.simpleQuery(m.String)
+		case *pgproto3.Terminate:
+			return nil
+		case *pgproto3.Sync:
+			extendedError = false
+			c.readyForQuery()
+		case *pgproto3.Flush:
+			if err := c.be.Flush(); err != nil {
+				return err
+			}
+		case *pgproto3.Parse, *pgproto3.Bind, *pgproto3.Describe, *pgproto3.Execute, *pgproto3.Close:
+			// Skip-until-Sync: after the first error in an extended-query
+			// run, every message up to Sync is discarded.
+			if !extendedError {
+				extendedError = true
+				c.sendError(pgerror.New(pgerror.FeatureNotSupported,
+					"the extended query protocol is not supported yet; use the simple query protocol"))
+				if err := c.be.Flush(); err != nil {
+					return err
+				}
+			}
+		default:
+			c.sendError(pgerror.New(pgerror.ProtocolViolation, "unexpected message %T", msg))
+			c.be.Flush()
+			return fmt.Errorf("unexpected message %T", msg)
+		}
+	}
+}
+
+// isClosing reports a Shutdown request that waits for the connection to be
+// idle.
+func (c *conn) isClosing() bool {
+	c.stmtMu.Lock()
+	defer c.stmtMu.Unlock()
+	return c.closing
+}
+
+func (c *conn) closeWhenIdle() {
+	c.stmtMu.Lock()
+	defer c.stmtMu.Unlock()
+	c.closing = true
+	if !c.busy {
+		// Unblock the read loop.
+		c.nc.Close()
+	}
+}
+
+func (c *conn) abort() {
+	c.cancel()
+	c.nc.Close()
+}
+
+// beginStatement returns the context one statement runs under.
+func (c *conn) beginStatement() context.Context {
+	ctx, cancel := context.WithCancel(c.ctx)
+	c.stmtMu.Lock()
+	c.stmtStop, c.busy = cancel, true
+	c.stmtMu.Unlock()
+	return ctx
+}
+
+func (c *conn) endStatement() {
+	c.stmtMu.Lock()
+	if c.stmtStop != nil {
+		c.stmtStop()
+	}
+	c.stmtStop, c.busy = nil, false
+	c.stmtMu.Unlock()
+}
+
+func (c *conn) cancelStatement() {
+	c.stmtMu.Lock()
+	defer c.stmtMu.Unlock()
+	if c.stmtStop != nil {
+		c.stmtStop()
+	}
+}
+
+func (c *conn) readyForQuery() {
+	c.be.Send(&pgproto3.ReadyForQuery{TxStatus: byte(c.tx)})
+	if err := c.be.Flush(); err != nil {
+		c.log.Debug("flush failed", "err", err)
+	}
+}
+
+// sendError writes an ErrorResponse with every field clients read.
+func (c *conn) sendError(err error) {
+	pe := pgerror.Flatten(err)
+	sev := string(pe.Severity)
+	c.be.Send(&pgproto3.ErrorResponse{
+		Severity:            sev,
+		SeverityUnlocalized: sev,
+		Code:                string(pe.Code),
+		Message:             pe.Message,
+		Detail:              pe.Detail,
+		Hint:                pe.Hint,
+		Position:            int32(pe.Position),
+	})
+	if pe.Code == pgerror.InternalError {
+		c.log.Error("internal error", "err", err)
+	}
+}
+
+func (c *conn) sendNotice(n *pgerror.Error) {
+	sev := string(n.Severity)
+	if sev == "" {
+		sev = string(pgerror.SeverityNotice)
+	}
+	code := n.Code
+	if code == "" {
+		code = pgerror.SuccessfulCompletion
+	}
+	c.be.Send(&pgproto3.NoticeResponse{
+		Severity:            sev,
+		SeverityUnlocalized: sev,
+		Code:                string(code),
+		Message:             n.Message,
+		Detail:              n.Detail,
+		Hint:                n.Hint,
+	})
+}

@@ -1,0 +1,18 @@
+// Package wire owns the PostgreSQL frontend/backend protocol 3.0 on a
+// listener: the accept loop, per-connection sessions (startup, SSL/GSS
+// negotiation, authentication, simple query, errors, notices, cancel
+// requests) and the encoding of result batches into RowDescription and
+// DataRow messages through pgtypes.
+//
+// It knows messages (jackc/pgx/v5/pgproto3), encodings (pgtypes), errors
+// (pgerror) and the Engine interface it defines in engine.go; it never
+// imports DynamoDB, DuckDB, the planner or the catalog. An import test in
+// test/ keeps it so.
+//
+// Lifecycle: Server.Serve accepts until Shutdown; each connection runs in its
+// own goroutine with a context that a CancelRequest for its BackendKeyData,
+// a disconnect or Shutdown cancels, which stops the engine's DynamoDB calls.
+//
+// Known debts: the extended query protocol, md5/SCRAM auth and TLS are the
+// front-door issue's work; today a client that sends Parse gets 0A000.
+package wire

@@ -1,0 +1,66 @@
+package wire
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/pgdynamo/pgdynamo/pgerror"
+	"github.com/pgdynamo/pgdynamo/pgtypes"
+)
+
+// Engine runs SQL for sessions. wire defines it and the engine implements
+// it, so this package never learns about DynamoDB or DuckDB (as pgconn never
+// imports pgx).
+type Engine interface {
+	NewSession(ctx context.Context, info SessionInfo) (Session, error)
+}
+
+// SessionInfo is what the startup message told us about a client.
+type SessionInfo struct {
+	User            string
+	Database        string
+	ApplicationName string
+	ProcessID       uint32
+	// Params are the startup parameters the client sent (DateStyle,
+	// TimeZone, extra_float_digits, ...).
+	Params map[string]string
+	Logger *slog.Logger
+}
+
+// Session is one client's view of the engine: its settings and statements.
+// Calls on a session never overlap.
+type Session interface {
+	// Plan splits a simple-query text into planned statements. No
+	// statements means an empty query.
+	Plan(ctx context.Context, sql string) ([]Statement, error)
+	// ParameterStatus lists the settings reported to the client at start-up
+	// and whenever they change, as name/value pairs in a stable order.
+	ParameterStatus() [][2]string
+	// EncodeOptions are the settings that shape value text (TimeZone).
+	EncodeOptions() pgtypes.Options
+	Close() error
+}
+
+// Statement is one planned statement, ready to run.
+type Statement interface {
+	// Tag is the command tag's verb: SELECT, SET, SHOW, BEGIN, COMMIT, ...
+	Tag() string
+	// Execute starts the statement. The Result must be closed.
+	Execute(ctx context.Context) (Result, error)
+}
+
+// Result streams one statement's outcome.
+type Result interface {
+	// Schema describes the rows; nil for a statement that returns none.
+	Schema() *arrow.Schema
+	// Next returns the next batch, or io.EOF.
+	Next(ctx context.Context) (arrow.RecordBatch, error)
+	// Notices to send once the rows are drained.
+	Notices() []*pgerror.Error
+	// Changed lists settings reported through ParameterStatus that this
+	// statement changed.
+	Changed() [][2]string
+	Close() error
+}

@@ -1,0 +1,153 @@
+package wire
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/jackc/pgx/v5/pgproto3"
+
+	"github.com/pgdynamo/pgdynamo/pgerror"
+	"github.com/pgdynamo/pgdynamo/pgtypes"
+)
+
+// simpleQuery runs a Query message: every statement in order, stopping at
+// the first error, then ReadyForQuery.
+func (c *conn) simpleQuery(sql string) {
+	defer c.readyForQuery()
+	ctx := c.beginStatement()
+	defer c.endStatement()
+
+	stmts, err := c.session.Plan(ctx, sql)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	if len(stmts) == 0 {
+		c.be.Send(&pgproto3.EmptyQueryResponse{})
+		return
+	}
+	for _, st := range stmts {
+		if err := c.runStatement(ctx, st); err != nil {
+			c.fail(err)
+			return
+		}
+	}
+}
+
+// fail reports err and marks an open transaction failed.
+func (c *conn) fail(err error) {
+	c.sendError(err)
+	if c.tx == TxActive {
+		c.tx = TxFailed
+	}
+}
+
+func (c *conn) runStatement(ctx context.Context, st Statement) error {
+	tag := st.Tag()
+	if c.tx == TxFailed && tag != "COMMIT" && tag != "ROLLBACK" {
+		return pgerror.New(pgerror.InFailedSQLTransaction,
+			"current transaction is aborted, commands ignored until end of transaction block")
+	}
+	res, err := st.Execute(ctx)
+	if err != nil {
+		return err
+	}
+	defer res.Close()
+	rows, err := c.sendRows(ctx, res, true)
+	if err != nil {
+		return err
+	}
+	for _, n := range res.Notices() {
+		c.sendNotice(n)
+	}
+	for _, kv := range res.Changed() {
+		c.be.Send(&pgproto3.ParameterStatus{Name: kv[0], Value: kv[1]})
+	}
+	c.applyTransaction(tag)
+	c.be.Send(&pgproto3.CommandComplete{CommandTag: commandTag(tag, rows)})
+	return nil
+}
+
+// applyTransaction moves the transaction status as PostgreSQL would.
+func (c *conn) applyTransaction(tag string) {
+	switch tag {
+	case "BEGIN", "START TRANSACTION":
+		c.tx = TxActive
+	case "COMMIT", "ROLLBACK":
+		c.tx = TxIdle
+	}
+}
+
+func commandTag(verb string, rows int64) []byte {
+	switch verb {
+	case "SELECT":
+		return []byte("SELECT " + strconv.FormatInt(rows, 10))
+	case "START TRANSACTION":
+		return []byte("START TRANSACTION")
+	}
+	return []byte(verb)
+}
+
+// sendRows writes RowDescription (when describe is set) and one DataRow per
+// row, flushing after every batch so rows reach the client while the
+// engine is still producing later ones.
+func (c *conn) sendRows(ctx context.Context, res Result, describe bool) (int64, error) {
+	schema := res.Schema()
+	if schema == nil {
+		return 0, nil
+	}
+	enc, err := pgtypes.NewRowEncoder(schema, nil, c.session.EncodeOptions())
+	if err != nil {
+		return 0, pgerror.Wrap(err, pgerror.FeatureNotSupported)
+	}
+	if describe {
+		c.be.Send(rowDescription(schema, enc))
+	}
+	var (
+		rows int64
+		vals [][]byte
+	)
+	for {
+		batch, err := res.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			return rows, nil
+		}
+		if err != nil {
+			return rows, err
+		}
+		n := int(batch.NumRows())
+		for i := 0; i < n; i++ {
+			vals, err = enc.EncodeRow(batch, i, vals)
+			if err != nil {
+				batch.Release()
+				return rows, pgerror.Wrap(err, pgerror.InternalError)
+			}
+			c.be.Send(&pgproto3.DataRow{Values: vals})
+		}
+		batch.Release()
+		rows += int64(n)
+		if err := c.be.Flush(); err != nil {
+			return rows, err
+		}
+	}
+}
+
+func rowDescription(schema *arrow.Schema, enc *pgtypes.RowEncoder) *pgproto3.RowDescription {
+	types := enc.Types()
+	formats := enc.Formats()
+	fields := make([]pgproto3.FieldDescription, len(types))
+	for i, t := range types {
+		fields[i] = pgproto3.FieldDescription{
+			Name:         []byte(strings.Clone(schema.Field(i).Name)),
+			DataTypeOID:  t.OID,
+			DataTypeSize: t.Len,
+			TypeModifier: t.Modifier,
+			Format:       int16(formats[i]),
+		}
+	}
+	return &pgproto3.RowDescription{Fields: fields}
+}

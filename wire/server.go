@@ -1,0 +1,210 @@
+package wire
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Config configures the front door.
+type Config struct {
+	// Users maps user names to passwords. Empty means trust authentication,
+	// which Validate allows only on a loopback listener.
+	Users map[string]string
+	// MaxMessageSize bounds one frontend message; 0 means 16 MiB.
+	MaxMessageSize int
+	Logger         *slog.Logger
+}
+
+// Server accepts PostgreSQL connections and runs them against an Engine.
+type Server struct {
+	cfg    Config
+	engine Engine
+	log    *slog.Logger
+
+	cancels cancelRegistry
+	nextPID atomic.Uint32
+
+	mu        sync.Mutex
+	listeners map[net.Listener]struct{}
+	conns     map[*conn]struct{}
+	shutdown  atomic.Bool
+	wg        sync.WaitGroup
+}
+
+// NewServer returns a server for engine.
+func NewServer(cfg Config, engine Engine) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.MaxMessageSize == 0 {
+		cfg.MaxMessageSize = 16 << 20
+	}
+	s := &Server{
+		cfg:       cfg,
+		engine:    engine,
+		log:       cfg.Logger,
+		listeners: map[net.Listener]struct{}{},
+		conns:     map[*conn]struct{}{},
+	}
+	s.cancels.entries = map[uint32]cancelEntry{}
+	return s
+}
+
+// ValidateListen refuses trust authentication on a non-loopback address.
+func ValidateListen(addr string, users map[string]string) error {
+	if len(users) > 0 {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("listen address %q: %w", addr, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	ip := net.ParseIP(host)
+	if ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("listen address %q is not loopback: configure runtime.pg.users so clients must authenticate", addr)
+	}
+	return nil
+}
+
+// ErrServerClosed is returned by Serve after Shutdown.
+var ErrServerClosed = errors.New("wire: server closed")
+
+// Serve accepts connections on ln until Shutdown. Like net/http's Serve,
+// temporary accept errors back off instead of ending the loop.
+func (s *Server) Serve(ln net.Listener) error {
+	s.mu.Lock()
+	if s.shutdown.Load() {
+		s.mu.Unlock()
+		return ErrServerClosed
+	}
+	s.listeners[ln] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.listeners, ln)
+		s.mu.Unlock()
+	}()
+
+	var delay time.Duration
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			if s.shutdown.Load() {
+				return ErrServerClosed
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+				s.log.Warn("accept failed; retrying", "err", err, "delay", delay)
+				time.Sleep(delay)
+				continue
+			}
+			return err
+		}
+		delay = 0
+		c := s.newConn(nc)
+		s.mu.Lock()
+		if s.shutdown.Load() {
+			s.mu.Unlock()
+			nc.Close()
+			return ErrServerClosed
+		}
+		s.conns[c] = struct{}{}
+		s.wg.Add(1)
+		s.mu.Unlock()
+		go func() {
+			defer s.wg.Done()
+			c.serve()
+			s.mu.Lock()
+			delete(s.conns, c)
+			s.mu.Unlock()
+		}()
+	}
+}
+
+// Shutdown stops accepting, lets running statements finish until ctx ends,
+// then cancels what still runs and closes every connection.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.shutdown.Store(true)
+	s.mu.Lock()
+	for ln := range s.listeners {
+		ln.Close()
+	}
+	for c := range s.conns {
+		c.closeWhenIdle()
+	}
+	s.mu.Unlock()
+
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		s.mu.Lock()
+		for c := range s.conns {
+			c.abort()
+		}
+		s.mu.Unlock()
+		<-done
+		return ctx.Err()
+	}
+}
+
+// cancelRegistry maps BackendKeyData to the cancel function of the
+// connection's running statement.
+type cancelRegistry struct {
+	mu      sync.Mutex
+	entries map[uint32]cancelEntry
+}
+
+type cancelEntry struct {
+	secret []byte
+	conn   *conn
+}
+
+func (r *cancelRegistry) add(pid uint32, secret []byte, c *conn) {
+	r.mu.Lock()
+	r.entries[pid] = cancelEntry{secret: secret, conn: c}
+	r.mu.Unlock()
+}
+
+func (r *cancelRegistry) remove(pid uint32) {
+	r.mu.Lock()
+	delete(r.entries, pid)
+	r.mu.Unlock()
+}
+
+// cancel cancels pid's running statement if secret matches. A wrong key is
+// ignored silently, as PostgreSQL does, so keys cannot be probed.
+func (r *cancelRegistry) cancel(pid uint32, secret []byte) bool {
+	r.mu.Lock()
+	e, ok := r.entries[pid]
+	r.mu.Unlock()
+	if !ok || subtle.ConstantTimeCompare(e.secret, secret) != 1 {
+		return false
+	}
+	e.conn.cancelStatement()
+	return true
+}
+
+// newSecretKey returns a BackendKeyData secret: 4 bytes, the only length
+// protocol 3.0 clients accept.
+func newSecretKey() []byte {
+	b := make([]byte, 4)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("crypto/rand failed: %v", err))
+	}
+	return b
+}
