@@ -236,13 +236,15 @@ func (s *Session) runQuery(ctx context.Context, p planner.Statement) (wire.Resul
 
 	schema, err := s.describe(ctx, p.SQL)
 	if err != nil {
+		err = classify(ctx, err)
 		cancel()
-		return nil, classify(ctx, err)
+		return nil, err
 	}
 	rows, err := s.conn.QueryContext(ctx, p.SQL)
 	if err != nil {
+		err = classify(ctx, err)
 		cancel()
-		return nil, classify(ctx, err)
+		return nil, err
 	}
 	return &queryResult{ctx: ctx, cancel: cancel, qs: qs, rows: rows, schema: schema}, nil
 }

@@ -34,6 +34,7 @@ var queryTransforms = []Transform{
 	{Name: "collect-cte-names", Apply: collectCTENames},
 	{Name: "table-function-allowlist", Apply: checkTableFunctions},
 	{Name: "datasets-to-scans", Apply: datasetsToScans},
+	{Name: "postgres-column-names", Apply: postgresColumnNames},
 }
 
 // allowedTableFunctions are the engine's table functions client SQL may use

@@ -81,27 +81,52 @@ func (c *conn) serve() {
 
 // watchDisconnect reads the socket ahead of the protocol so that a client
 // that goes away while a statement runs cancels it (and its DynamoDB
-// calls), instead of being noticed only at the next write. The pipe is
-// unbuffered, so read-ahead is bounded to one read.
+// calls), instead of being noticed only at the next write. Read-ahead is
+// bounded: at most readAheadChunks reads wait in the channel; when it is
+// full the watcher blocks like an unbuffered reader would.
 func (c *conn) watchDisconnect() io.Reader {
-	pr, pw := io.Pipe()
+	r := &readAhead{chunks: make(chan []byte, readAheadChunks)}
 	go func() {
-		buf := make([]byte, 8192)
 		for {
+			buf := make([]byte, 8192)
 			n, err := c.nc.Read(buf)
 			if n > 0 {
-				if _, werr := pw.Write(buf[:n]); werr != nil {
-					return
+				select {
+				case r.chunks <- buf[:n]:
+				case <-c.ctx.Done():
 				}
 			}
 			if err != nil {
-				pw.CloseWithError(err)
+				r.err = err
+				close(r.chunks)
 				c.cancel()
 				return
 			}
 		}
 	}()
-	return pr
+	return r
+}
+
+const readAheadChunks = 64
+
+// readAhead is the protocol's side of watchDisconnect.
+type readAhead struct {
+	chunks chan []byte
+	cur    []byte
+	err    error // written before chunks is closed
+}
+
+func (r *readAhead) Read(p []byte) (int, error) {
+	if len(r.cur) == 0 {
+		chunk, ok := <-r.chunks
+		if !ok {
+			return 0, r.err
+		}
+		r.cur = chunk
+	}
+	n := copy(p, r.cur)
+	r.cur = r.cur[n:]
+	return n, nil
 }
 
 // loop reads frontend messages and runs them until Terminate or EOF.

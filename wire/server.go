@@ -195,6 +195,7 @@ func (r *cancelRegistry) cancel(pid uint32, secret []byte) bool {
 	if !ok || subtle.ConstantTimeCompare(e.secret, secret) != 1 {
 		return false
 	}
+	e.conn.log.Info("cancel request")
 	e.conn.cancelStatement()
 	return true
 }

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -16,15 +14,10 @@ import (
 	"time"
 	_ "time/tzdata" // SET TimeZone must work on machines without zoneinfo.
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"github.com/pgdynamo/pgdynamo/attrarrow"
 	"github.com/pgdynamo/pgdynamo/catalog"
 	"github.com/pgdynamo/pgdynamo/config"
-	"github.com/pgdynamo/pgdynamo/ddb"
 	"github.com/pgdynamo/pgdynamo/engine"
+	"github.com/pgdynamo/pgdynamo/gateway"
 	"github.com/pgdynamo/pgdynamo/pgtypes"
 	"github.com/pgdynamo/pgdynamo/wire"
 )
@@ -93,60 +86,6 @@ func loadConfig(path string) (*config.Config, error) {
 	return f.Resolve(os.LookupEnv)
 }
 
-// clientKey identifies datasets that can share one DynamoDB client.
-type clientKey struct {
-	region, accessKey, secret, token, endpoint string
-}
-
-// buildSpecs creates one DynamoDB client per distinct connection setting
-// and the catalog specs of every dataset.
-func buildSpecs(ctx context.Context, cfg *config.Config) ([]catalog.Spec, error) {
-	clients := map[clientKey]catalog.API{}
-	specs := make([]catalog.Spec, 0, len(cfg.Datasets))
-	for _, d := range cfg.Datasets {
-		key := clientKey{d.Region, d.AccessKeyID, d.SecretAccessKey.Reveal(), d.SessionToken.Reveal(), d.Endpoint}
-		client, ok := clients[key]
-		if !ok {
-			awsCfg := ddb.Config{
-				Region: d.Region, AccessKeyID: d.AccessKeyID,
-				SecretAccessKey: d.SecretAccessKey.Reveal(), SessionToken: d.SessionToken.Reveal(),
-				Endpoint: d.Endpoint,
-			}
-			c, err := ddb.NewClient(ctx, awsCfg)
-			if err != nil {
-				return nil, fmt.Errorf("%s: dataset %q: %w", cfg.Path, d.QualifiedName(), err)
-			}
-			client = c
-			clients[key] = c
-		}
-		specs = append(specs, catalog.Spec{
-			Name:         d.Name,
-			Schema:       d.Schema,
-			Table:        d.Table,
-			Region:       d.Region,
-			SampleSize:   d.SchemaInferMaxRecords,
-			ScanSegments: d.ScanSegments,
-			Types:        attrarrow.Options{UnnestDepth: d.UnnestDepth, TimeFormat: d.TimeFormat},
-			Client:       client,
-		})
-	}
-	return specs, nil
-}
-
-func loadCatalog(ctx context.Context, cfg *config.Config) (*catalog.Catalog, error) {
-	specs, err := buildSpecs(ctx, cfg)
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	defer cancel()
-	cat, err := catalog.Load(ctx, specs)
-	if err != nil {
-		return nil, fmt.Errorf("%s:\n%w", cfg.Path, err)
-	}
-	return cat, nil
-}
-
 func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -160,7 +99,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "pgdynamo: invalid configuration:\n%v\n", err)
 		return 1
 	}
-	cat, err := loadCatalog(ctx, cfg)
+	cat, err := gateway.LoadCatalog(ctx, cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "pgdynamo: %v\n", err)
 		return 1
@@ -234,63 +173,17 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "pgdynamo: invalid configuration:\n%v\n", err)
 		return 1
 	}
-	users := map[string]string{}
-	for _, u := range cfg.Runtime.PG.Users {
-		users[u.Name] = u.Password.Reveal()
-	}
-	if err := wire.ValidateListen(cfg.Runtime.PG.Listen, users); err != nil {
-		fmt.Fprintf(stderr, "pgdynamo: %s: runtime.pg.listen: %v\n", cfg.Path, err)
-		return 1
-	}
-	for _, d := range cfg.Datasets {
-		if d.Acceleration.Enabled {
-			log.Warn("acceleration is not implemented yet; the dataset is read live from DynamoDB", "dataset", d.QualifiedName())
-		}
-	}
-
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-
-	cat, err := loadCatalog(ctx, cfg)
+	gw, err := gateway.Start(ctx, cfg, log)
 	if err != nil {
 		fmt.Fprintf(stderr, "pgdynamo: %v\n", err)
 		return 1
 	}
-	for _, d := range cat.Datasets() {
-		log.Info("dataset ready", "dataset", d.QualifiedName(), "table", d.Table, "region", d.Region,
-			"columns", len(d.Columns.Columns), "approx_items", d.ItemCount)
-	}
-	eng, err := engine.Open(ctx, engine.Config{Catalog: cat, Logger: log})
-	if err != nil {
-		fmt.Fprintf(stderr, "pgdynamo: %v\n", err)
-		return 1
-	}
-	defer eng.Close()
-
-	srv := wire.NewServer(wire.Config{Users: users, Logger: log}, eng)
-	ln, err := net.Listen("tcp", cfg.Runtime.PG.Listen)
-	if err != nil {
-		fmt.Fprintf(stderr, "pgdynamo: listening on %s: %v\n", cfg.Runtime.PG.Listen, err)
-		return 1
-	}
-	log.Info("pgdynamo listening", "addr", ln.Addr().String(), "version", version, "datasets", len(cat.Datasets()))
-
-	var metricsSrv *http.Server
-	if cfg.Runtime.Metrics.Listen != "" {
-		metricsSrv, err = startMetrics(cfg.Runtime.Metrics.Listen, log)
-		if err != nil {
-			fmt.Fprintf(stderr, "pgdynamo: %v\n", err)
-			ln.Close()
-			return 1
-		}
-	}
-
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
 	select {
 	case <-ctx.Done():
 		log.Info("shutting down: draining connections")
-	case err := <-serveErr:
+	case err := <-gw.Done():
 		if err != nil && !errors.Is(err, wire.ErrServerClosed) {
 			log.Error("serve failed", "err", err)
 			return 1
@@ -298,35 +191,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
+	if err := gw.Shutdown(shutdownCtx); err != nil {
 		log.Warn("shutdown cancelled running statements", "err", err)
-	}
-	if metricsSrv != nil {
-		metricsSrv.Shutdown(shutdownCtx)
 	}
 	log.Info("stopped")
 	return 0
-}
-
-func startMetrics(addr string, log *slog.Logger) (*http.Server, error) {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
-	// Federated datasets are ready once the catalog loaded, which happened
-	// before this listener started.
-	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ready\n") })
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("metrics listener %s: %w", addr, err)
-	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("metrics listener failed", "err", err)
-		}
-	}()
-	log.Info("metrics listening", "addr", ln.Addr().String())
-	return srv, nil
 }

@@ -1,0 +1,11 @@
+// Package gateway assembles a running pgdynamo from a resolved
+// configuration: one DynamoDB client per distinct connection setting, the
+// catalog (DescribeTable + schema inference for every dataset), the engine,
+// the wire server and the metrics listener, with one Shutdown that drains
+// them in order.
+//
+// cmd/pgdynamo and the end-to-end tests both start pgdynamo through this
+// package, so what the tests exercise is what users run.
+//
+// It may import every other pgdynamo package; none may import it.
+package gateway

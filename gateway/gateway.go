@@ -1,0 +1,189 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/pgdynamo/pgdynamo/attrarrow"
+	"github.com/pgdynamo/pgdynamo/catalog"
+	"github.com/pgdynamo/pgdynamo/config"
+	"github.com/pgdynamo/pgdynamo/ddb"
+	"github.com/pgdynamo/pgdynamo/engine"
+	"github.com/pgdynamo/pgdynamo/wire"
+)
+
+// Gateway is a running pgdynamo.
+type Gateway struct {
+	Catalog *catalog.Catalog
+	log     *slog.Logger
+	engine  *engine.Engine
+	server  *wire.Server
+	ln      net.Listener
+	metrics *http.Server
+	mln     net.Listener
+	served  chan error
+}
+
+// clientKey identifies datasets that can share one DynamoDB client.
+type clientKey struct {
+	region, accessKey, secret, token, endpoint string
+}
+
+// Specs creates one DynamoDB client per distinct connection setting and
+// returns the catalog spec of every dataset.
+func Specs(ctx context.Context, cfg *config.Config) ([]catalog.Spec, error) {
+	clients := map[clientKey]catalog.API{}
+	specs := make([]catalog.Spec, 0, len(cfg.Datasets))
+	for _, d := range cfg.Datasets {
+		key := clientKey{d.Region, d.AccessKeyID, d.SecretAccessKey.Reveal(), d.SessionToken.Reveal(), d.Endpoint}
+		client, ok := clients[key]
+		if !ok {
+			c, err := ddb.NewClient(ctx, ddb.Config{
+				Region: d.Region, AccessKeyID: d.AccessKeyID,
+				SecretAccessKey: d.SecretAccessKey.Reveal(), SessionToken: d.SessionToken.Reveal(),
+				Endpoint: d.Endpoint,
+			})
+			if err != nil {
+				return nil, fmt.Errorf("%s: dataset %q: %w", cfg.Path, d.QualifiedName(), err)
+			}
+			client = c
+			clients[key] = c
+		}
+		specs = append(specs, catalog.Spec{
+			Name:         d.Name,
+			Schema:       d.Schema,
+			Table:        d.Table,
+			Region:       d.Region,
+			SampleSize:   d.SchemaInferMaxRecords,
+			ScanSegments: d.ScanSegments,
+			Types:        attrarrow.Options{UnnestDepth: d.UnnestDepth, TimeFormat: d.TimeFormat},
+			Client:       client,
+		})
+	}
+	return specs, nil
+}
+
+// LoadCatalog describes every dataset of cfg.
+func LoadCatalog(ctx context.Context, cfg *config.Config) (*catalog.Catalog, error) {
+	specs, err := Specs(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	cat, err := catalog.Load(ctx, specs)
+	if err != nil {
+		return nil, fmt.Errorf("%s:\n%w", cfg.Path, err)
+	}
+	return cat, nil
+}
+
+// Start loads the catalog, opens the engine and starts serving on
+// cfg.Runtime.PG.Listen (and the metrics listener when configured).
+func Start(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Gateway, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	users := map[string]string{}
+	for _, u := range cfg.Runtime.PG.Users {
+		users[u.Name] = u.Password.Reveal()
+	}
+	if err := wire.ValidateListen(cfg.Runtime.PG.Listen, users); err != nil {
+		return nil, fmt.Errorf("%s: runtime.pg.listen: %w", cfg.Path, err)
+	}
+	for _, d := range cfg.Datasets {
+		if d.Acceleration.Enabled {
+			log.Warn("acceleration is not implemented yet; the dataset is read live from DynamoDB", "dataset", d.QualifiedName())
+		}
+	}
+	cat, err := LoadCatalog(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range cat.Datasets() {
+		log.Info("dataset ready", "dataset", d.QualifiedName(), "table", d.Table, "region", d.Region,
+			"columns", len(d.Columns.Columns), "approx_items", d.ItemCount)
+	}
+	eng, err := engine.Open(ctx, engine.Config{Catalog: cat, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	g := &Gateway{Catalog: cat, log: log, engine: eng, served: make(chan error, 1)}
+	g.server = wire.NewServer(wire.Config{Users: users, Logger: log}, eng)
+	g.ln, err = net.Listen("tcp", cfg.Runtime.PG.Listen)
+	if err != nil {
+		eng.Close()
+		return nil, fmt.Errorf("listening on %s: %w", cfg.Runtime.PG.Listen, err)
+	}
+	if cfg.Runtime.Metrics.Listen != "" {
+		if err := g.startMetrics(cfg.Runtime.Metrics.Listen); err != nil {
+			g.ln.Close()
+			eng.Close()
+			return nil, err
+		}
+	}
+	go func() { g.served <- g.server.Serve(g.ln) }()
+	log.Info("pgdynamo listening", "addr", g.ln.Addr().String(), "datasets", len(cat.Datasets()))
+	return g, nil
+}
+
+// Addr is the PostgreSQL listener's address.
+func (g *Gateway) Addr() net.Addr { return g.ln.Addr() }
+
+// MetricsAddr is the metrics listener's address, nil when disabled.
+func (g *Gateway) MetricsAddr() net.Addr {
+	if g.mln == nil {
+		return nil
+	}
+	return g.mln.Addr()
+}
+
+// Done delivers the serve loop's error if it stops on its own.
+func (g *Gateway) Done() <-chan error { return g.served }
+
+// Shutdown stops accepting, lets running statements finish until ctx ends
+// (then cancels them), and releases the engine.
+func (g *Gateway) Shutdown(ctx context.Context) error {
+	err := g.server.Shutdown(ctx)
+	if g.metrics != nil {
+		g.metrics.Shutdown(ctx)
+	}
+	if cerr := g.engine.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func (g *Gateway) startMetrics(addr string) error {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
+	// Federated datasets are ready once the catalog has loaded, which
+	// happens before this listener starts.
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ready\n") })
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("metrics listener %s: %w", addr, err)
+	}
+	g.mln = ln
+	g.metrics = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := g.metrics.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			g.log.Error("metrics listener failed", "err", err)
+		}
+	}()
+	g.log.Info("metrics listening", "addr", ln.Addr().String())
+	return nil
+}

@@ -1,0 +1,180 @@
+package planner_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/pgdynamo/pgdynamo/attrarrow"
+	"github.com/pgdynamo/pgdynamo/catalog"
+	"github.com/pgdynamo/pgdynamo/pgerror"
+	"github.com/pgdynamo/pgdynamo/planner"
+)
+
+func testPlanner(t *testing.T) *planner.Planner {
+	t.Helper()
+	var datasets []*catalog.Dataset
+	for _, name := range []string{"users", "orders"} {
+		pk := attrarrow.KeyAttribute{Name: "id", Type: types.ScalarAttributeTypeN, Role: attrarrow.PartitionKey}
+		cols, err := attrarrow.Infer(nil, []attrarrow.KeyAttribute{pk}, attrarrow.Options{UnnestDepth: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		datasets = append(datasets, &catalog.Dataset{
+			Spec:         catalog.Spec{Name: name, Schema: "public", Table: name},
+			PartitionKey: pk,
+			Columns:      cols,
+		})
+	}
+	cat, err := catalog.New(datasets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return planner.New(cat)
+}
+
+func TestPlanRewritesQueries(t *testing.T) {
+	p := testPlanner(t)
+	tests := []struct {
+		name, sql, want string
+		scans           int
+	}{
+		{"dataset becomes a scan keeping its name", "SELECT id FROM users",
+			"SELECT id FROM pgdynamo_scan('public.users', 'r1') users", 1},
+		{"schema-qualified reference", "SELECT id FROM public.users u",
+			"SELECT id FROM pgdynamo_scan('public.users', 'r1') u", 1},
+		{"self join gets a scan per reference", "SELECT a.id FROM users a JOIN users b ON a.id = b.id",
+			"SELECT a.id FROM pgdynamo_scan('public.users', 'r1') a JOIN pgdynamo_scan('public.users', 'r2') b ON a.id = b.id", 2},
+		{"subquery reference", "SELECT id FROM users WHERE id IN (SELECT id FROM orders)",
+			"SELECT id FROM pgdynamo_scan('public.users', 'r1') users WHERE id IN (SELECT id FROM pgdynamo_scan('public.orders', 'r2') orders)", 2},
+		{"CTE names are not datasets", "WITH users AS (SELECT 1 AS id) SELECT id FROM users",
+			"WITH users AS (SELECT 1 AS id) SELECT id FROM users", 0},
+		{"count(*) is named count", "SELECT count(*) FROM users",
+			"SELECT count(*) AS count FROM pgdynamo_scan('public.users', 'r1') users", 1},
+		{"constants are ?column?", "SELECT 7/2",
+			`SELECT 7 / 2 AS "?column?"`, 0},
+		{"casts are named by type", "SELECT 1::bool, 'x'::text AS t",
+			"SELECT 1::bool AS bool, 'x'::text AS t", 0},
+		{"column names win over casts", "SELECT id::text FROM users",
+			"SELECT id::text AS id FROM pgdynamo_scan('public.users', 'r1') users", 1},
+		{"union takes names from the left arm", "SELECT 1 AS a UNION SELECT 2",
+			"SELECT 1 AS a UNION SELECT 2", 0},
+		{"generate_series is allowed", "SELECT * FROM generate_series(1, 3) g",
+			"SELECT * FROM generate_series(1, 3) g", 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			stmts, err := p.Plan(tc.sql)
+			if err != nil {
+				t.Fatalf("Plan(%q): %v", tc.sql, err)
+			}
+			if len(stmts) != 1 {
+				t.Fatalf("got %d statements", len(stmts))
+			}
+			if stmts[0].SQL != tc.want {
+				t.Errorf("Plan(%q)\n got: %s\nwant: %s", tc.sql, stmts[0].SQL, tc.want)
+			}
+			if len(stmts[0].Scans) != tc.scans {
+				t.Errorf("got %d scans, want %d", len(stmts[0].Scans), tc.scans)
+			}
+		})
+	}
+}
+
+func TestPlanErrors(t *testing.T) {
+	p := testPlanner(t)
+	tests := []struct {
+		sql      string
+		code     pgerror.Code
+		position int
+	}{
+		{"SELEC 1", pgerror.SyntaxError, 1},
+		{"SELECT * FROM nope", pgerror.UndefinedTable, 15},
+		{"SELECT * FROM users, missing.t", pgerror.UndefinedTable, 22},
+		{"INSERT INTO users VALUES (1)", pgerror.ReadOnlySQLTransaction, 0},
+		{"UPDATE users SET id = 2", pgerror.ReadOnlySQLTransaction, 0},
+		{"DELETE FROM users", pgerror.ReadOnlySQLTransaction, 0},
+		{"CREATE TABLE x (a int)", pgerror.ReadOnlySQLTransaction, 0},
+		{"DROP TABLE users", pgerror.ReadOnlySQLTransaction, 0},
+		{"SELECT 1 INTO t", pgerror.ReadOnlySQLTransaction, 0},
+		{"COPY users TO '/tmp/x'", pgerror.InsufficientPrivilege, 0},
+		{"COPY (SELECT 1) TO PROGRAM 'id'", pgerror.InsufficientPrivilege, 0},
+		{"LOAD 'httpfs'", pgerror.InsufficientPrivilege, 0},
+		{"SELECT * FROM read_text('/etc/passwd')", pgerror.InsufficientPrivilege, 15},
+		{"SELECT * FROM read_csv('/etc/passwd')", pgerror.InsufficientPrivilege, 15},
+		{"SELECT * FROM pgdynamo_scan('public.users', 'r1')", pgerror.InsufficientPrivilege, 15},
+		{"INSTALL httpfs", pgerror.SyntaxError, 1},
+		{"ATTACH '/tmp/x.db'", pgerror.SyntaxError, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.sql, func(t *testing.T) {
+			_, err := p.Plan(tc.sql)
+			var pe *pgerror.Error
+			if !errors.As(err, &pe) {
+				t.Fatalf("Plan(%q) = %v, want a *pgerror.Error", tc.sql, err)
+			}
+			if pe.Code != tc.code {
+				t.Errorf("code = %s (%s), want %s", pe.Code, pe.Message, tc.code)
+			}
+			if tc.position != 0 && pe.Position != tc.position {
+				t.Errorf("position = %d, want %d", pe.Position, tc.position)
+			}
+		})
+	}
+}
+
+func TestPlanClassifiesSessionStatements(t *testing.T) {
+	p := testPlanner(t)
+	tests := []struct {
+		sql   string
+		kind  planner.Kind
+		tag   string
+		name  string
+		value string
+	}{
+		{"SET application_name = 'grafana'", planner.Set, "SET", "application_name", "grafana"},
+		{"SET TIME ZONE 'Europe/Paris'", planner.Set, "SET", "timezone", "Europe/Paris"},
+		{"SET extra_float_digits = 3", planner.Set, "SET", "extra_float_digits", "3"},
+		{"SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ UNCOMMITTED", planner.Set, "SET", "", ""},
+		{"RESET ALL", planner.Reset, "RESET", "all", ""},
+		{"SHOW TimeZone", planner.Show, "SHOW", "timezone", ""},
+		{"BEGIN", planner.Begin, "BEGIN", "", ""},
+		{"START TRANSACTION READ ONLY", planner.Begin, "START TRANSACTION", "", ""},
+		{"COMMIT", planner.Commit, "COMMIT", "", ""},
+		{"ROLLBACK", planner.Rollback, "ROLLBACK", "", ""},
+		{"DISCARD ALL", planner.Discard, "DISCARD ALL", "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.sql, func(t *testing.T) {
+			stmts, err := p.Plan(tc.sql)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st := stmts[0]
+			if st.Kind != tc.kind || st.Tag != tc.tag || st.Name != tc.name || st.Value != tc.value {
+				t.Errorf("got kind=%v tag=%q name=%q value=%q", st.Kind, st.Tag, st.Name, st.Value)
+			}
+		})
+	}
+}
+
+func TestPlanSplitsStatements(t *testing.T) {
+	p := testPlanner(t)
+	stmts, err := p.Plan("SELECT 1; SET application_name = 'x';SELECT id FROM users")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stmts) != 3 || stmts[0].Kind != planner.Query || stmts[1].Kind != planner.Set || stmts[2].Kind != planner.Query {
+		t.Fatalf("got %+v", stmts)
+	}
+	if stmts[2].Source != "SELECT id FROM users" {
+		t.Errorf("source = %q", stmts[2].Source)
+	}
+	for _, empty := range []string{"", "   ", "-- ping", "/* nothing */ ;"} {
+		stmts, err := p.Plan(empty)
+		if err != nil || len(stmts) != 0 {
+			t.Errorf("Plan(%q) = %d statements, %v; want none", empty, len(stmts), err)
+		}
+	}
+}

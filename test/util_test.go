@@ -1,0 +1,5 @@
+package test
+
+import "os"
+
+func statFile(path string) (os.FileInfo, error) { return os.Stat(path) }
