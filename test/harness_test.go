@@ -16,10 +16,22 @@ import (
 	"github.com/pgdynamo/pgdynamo/config"
 	"github.com/pgdynamo/pgdynamo/gateway"
 	"github.com/pgdynamo/pgdynamo/internal/dynamotest"
+	"github.com/pgdynamo/pgdynamo/internal/pgtest"
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(dynamotest.Run(m))
+	code := m.Run()
+	// Both shared servers are stopped, and a server that died during the
+	// run fails it.
+	for _, stop := range []func() error{dynamotest.CloseShared, pgtest.CloseShared} {
+		if err := stop(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			if code == 0 {
+				code = 1
+			}
+		}
+	}
+	os.Exit(code)
 }
 
 // datasetYAML is one dataset entry for a test config.

@@ -79,3 +79,8 @@ func closeShared() error {
 	shared.server = nil
 	return err
 }
+
+// CloseShared stops the shared server if one was started. It is for a
+// TestMain that runs m.Run itself because it also shares other servers;
+// Run does this on its own.
+func CloseShared() error { return closeShared() }

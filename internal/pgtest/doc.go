@@ -4,7 +4,7 @@
 // rows. This package owns the life of that PostgreSQL: locating the server binaries
 // (`pg_config --bindir`, else the newest /usr/lib/postgresql/*/bin), creating a cluster
 // with initdb in a new temporary directory (trust authentication, superuser postgres,
-// UTF8, C locale), starting the postmaster as a child process on a free 127.0.0.1 port
+// UTF8, C.UTF-8 locale), starting the postmaster as a child process on a free 127.0.0.1 port
 // with its socket in that directory, waiting until a pgx connection succeeds and checking
 // that the server answering is ours (its data_directory), and stopping it on Close:
 // SIGINT (fast shutdown), SIGKILL after 10s, then removing the directory.

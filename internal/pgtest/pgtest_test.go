@@ -44,7 +44,7 @@ func TestSharedSettings(t *testing.T) {
 		{"SELECT current_user", "postgres"},
 		{"SELECT current_database()", "postgres"},
 		{"SHOW server_encoding", "UTF8"},
-		{"SHOW lc_collate", "C"},
+		{"SHOW lc_collate", "C.UTF-8"},
 		{"SHOW TimeZone", "UTC"},
 		{"SHOW listen_addresses", "127.0.0.1"},
 		{"SHOW fsync", "off"},

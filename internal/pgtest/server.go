@@ -177,7 +177,9 @@ func initdb(ctx context.Context, bin string, owner *runAs, root, dataDir string)
 		"-U", Superuser,
 		"--auth=trust",
 		"--encoding=UTF8",
-		"--locale=C",
+		// C.UTF-8: byte-order (code point) collation like the engine's, and
+		// Unicode-aware upper/lower like the engine's.
+		"--locale=C.UTF-8",
 		"--no-sync",
 	)
 	cmd.Dir = root // initdb must be able to stat its working directory
