@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/url"
 	"strconv"
+	"sync"
+	"sync/atomic"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
@@ -52,6 +54,11 @@ type Engine struct {
 	connector *duckdb.Connector
 	db        *sql.DB
 	log       *slog.Logger
+
+	// running maps a running statement's ID to its state, so the scans
+	// DuckDB binds for it find their context and report back.
+	running   sync.Map // string → *queryState
+	nextQuery atomic.Uint64
 }
 
 // lockdownSettings are applied when the database is created, before any

@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	bindings "github.com/duckdb/duckdb-go-bindings"
 	duckdb "github.com/duckdb/duckdb-go/v2"
+	"github.com/duckdb/duckdb-go/v2/mapping"
 
 	"github.com/pgdynamo/pgdynamo/pgerror"
 	"github.com/pgdynamo/pgdynamo/pgtypes"
@@ -68,7 +71,7 @@ func (s *Session) EncodeOptions() pgtypes.Options {
 
 // Plan implements wire.Session.
 func (s *Session) Plan(ctx context.Context, sql string) ([]wire.Statement, error) {
-	planned, err := s.engine.planner.Plan(sql)
+	planned, err := s.engine.planner.Plan(sql, "q"+strconv.FormatUint(s.engine.nextQuery.Add(1), 10))
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +226,9 @@ func (r *batchResult) Close() error {
 	return nil
 }
 
-// runQuery starts a query in DuckDB and returns its rows as a stream.
+// runQuery starts a query in DuckDB with a streaming result: rows are
+// converted and sent chunk by chunk while DuckDB is still producing later
+// ones, so a large result does not accumulate in memory.
 func (s *Session) runQuery(ctx context.Context, p planner.Statement) (wire.Result, error) {
 	var cancel context.CancelFunc
 	if d := s.settings.statementTimeout(); d > 0 {
@@ -231,113 +236,156 @@ func (s *Session) runQuery(ctx context.Context, p planner.Statement) (wire.Resul
 	} else {
 		ctx, cancel = context.WithCancel(ctx)
 	}
-	qs := &queryState{}
-	ctx = withQueryState(ctx, qs)
+	qs := &queryState{ctx: ctx}
+	s.engine.running.Store(p.ID, qs)
+	r := &queryResult{ctx: ctx, cancel: cancel, qs: qs, engine: s.engine, id: p.ID}
 
-	schema, err := s.describe(ctx, p.SQL)
-	if err != nil {
-		err = classify(ctx, err)
-		cancel()
-		return nil, err
-	}
-	rows, err := s.conn.QueryContext(ctx, p.SQL)
-	if err != nil {
-		err = classify(ctx, err)
-		cancel()
-		return nil, err
-	}
-	return &queryResult{ctx: ctx, cancel: cancel, qs: qs, rows: rows, schema: schema}, nil
-}
-
-// describe prepares sql to learn its result types. database/sql only
-// reports type names; duckdb-go's statement has the structured types.
-func (s *Session) describe(ctx context.Context, sql string) (*arrow.Schema, error) {
-	var schema *arrow.Schema
 	err := s.conn.Raw(func(dc any) error {
 		conn, ok := dc.(*duckdb.Conn)
 		if !ok {
 			return fmt.Errorf("unexpected driver connection %T", dc)
 		}
-		ps, err := conn.PrepareContext(ctx, sql)
+		raw, err := rawConnection(conn)
 		if err != nil {
 			return err
 		}
-		defer ps.Close()
-		stmt := ps.(*duckdb.Stmt)
-		n, err := stmt.ColumnCount()
+		r.raw = raw
+		ps, err := conn.PrepareContext(ctx, p.SQL)
 		if err != nil {
 			return err
 		}
-		fields := make([]arrow.Field, n)
-		for i := 0; i < n; i++ {
-			name, err := stmt.ColumnName(i)
-			if err != nil {
-				return err
-			}
-			info, err := stmt.ColumnTypeInfo(i)
-			if err != nil {
-				return err
-			}
-			dt, err := arrowType(info)
-			if err != nil {
-				return pgerror.Wrap(fmt.Errorf("column %q: %w", name, err), pgerror.FeatureNotSupported)
-			}
-			fields[i] = arrow.Field{Name: name, Type: dt, Nullable: true}
+		r.stmt = ps.(*duckdb.Stmt)
+		if r.schema, r.types, err = resultSchema(r.stmt); err != nil {
+			return err
 		}
-		schema = arrow.NewSchema(fields, nil)
-		return nil
+		return r.start()
 	})
-	return schema, err
+	if err != nil {
+		err = classify(ctx, err)
+		r.Close()
+		return nil, err
+	}
+	return r, nil
 }
 
-// queryResult streams DuckDB rows as Arrow batches.
+// resultSchema reads a prepared statement's result columns. database/sql
+// only reports type names; duckdb-go's statement has the structured types.
+func resultSchema(stmt *duckdb.Stmt) (*arrow.Schema, []duckdb.TypeInfo, error) {
+	n, err := stmt.ColumnCount()
+	if err != nil {
+		return nil, nil, err
+	}
+	fields := make([]arrow.Field, n)
+	types := make([]duckdb.TypeInfo, n)
+	for i := 0; i < n; i++ {
+		name, err := stmt.ColumnName(i)
+		if err != nil {
+			return nil, nil, err
+		}
+		info, err := stmt.ColumnTypeInfo(i)
+		if err != nil {
+			return nil, nil, err
+		}
+		dt, err := arrowType(info)
+		if err != nil {
+			return nil, nil, pgerror.Wrap(fmt.Errorf("column %q: %w", name, err), pgerror.FeatureNotSupported)
+		}
+		fields[i] = arrow.Field{Name: name, Type: dt, Nullable: true}
+		types[i] = info
+	}
+	return arrow.NewSchema(fields, nil), types, nil
+}
+
+// queryResult streams a DuckDB result as Arrow batches.
 type queryResult struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	qs     *queryState
-	rows   *sql.Rows
+	engine *Engine
+	id     string
+
+	raw    mapping.Connection
+	stmt   *duckdb.Stmt
+	res    mapping.Result
+	hasRes bool
 	schema *arrow.Schema
-	closed bool
+	types  []duckdb.TypeInfo
+
+	stopInterrupt chan struct{}
+	interruptDone chan struct{}
+	closed        bool
+}
+
+// start executes the prepared statement with a streaming result, and
+// interrupts DuckDB when the statement's context ends (client cancel,
+// disconnect, statement_timeout).
+func (r *queryResult) start() error {
+	handle, err := rawStatement(r.stmt)
+	if err != nil {
+		return err
+	}
+	r.stopInterrupt = make(chan struct{})
+	r.interruptDone = make(chan struct{})
+	go func() {
+		defer close(r.interruptDone)
+		select {
+		case <-r.ctx.Done():
+			mapping.Interrupt(r.raw)
+		case <-r.stopInterrupt:
+		}
+	}()
+	var pending mapping.PendingResult
+	if bindings.PendingPreparedStreaming(handle, &pending) == mapping.StateError {
+		msg := mapping.PendingError(pending)
+		mapping.DestroyPending(&pending)
+		return pgerror.New(pgerror.InternalError, "%s", trimDuckPrefix(msg))
+	}
+	state := mapping.ExecutePending(pending, &r.res)
+	mapping.DestroyPending(&pending)
+	r.hasRes = true
+	if state == mapping.StateError {
+		return r.resultError()
+	}
+	return nil
+}
+
+func (r *queryResult) resultError() error {
+	return &duckdb.Error{Type: duckdb.ErrorType(mapping.ResultErrorType(&r.res)), Msg: mapping.ResultError(&r.res)}
 }
 
 func (r *queryResult) Schema() *arrow.Schema { return r.schema }
 
-func (r *queryResult) Next(ctx context.Context) (batch arrow.RecordBatch, err error) {
-	if r.closed {
+// Next converts the next DuckDB chunk into an Arrow batch.
+func (r *queryResult) Next(ctx context.Context) (arrow.RecordBatch, error) {
+	if r.closed || !r.hasRes {
+		return nil, io.EOF
+	}
+	chunk := mapping.FetchChunk(r.res)
+	if chunk.Ptr == nil {
+		if msg := mapping.ResultError(&r.res); msg != "" {
+			return nil, classify(r.ctx, r.resultError())
+		}
+		if err := r.ctx.Err(); err != nil {
+			return nil, classify(r.ctx, err)
+		}
+		return nil, io.EOF
+	}
+	defer mapping.DestroyDataChunk(&chunk)
+	n := int(mapping.DataChunkGetSize(chunk))
+	if n == 0 {
 		return nil, io.EOF
 	}
 	b := array.NewRecordBuilder(memory.DefaultAllocator, r.schema)
 	defer b.Release()
-	n := len(r.schema.Fields())
-	values := make([]any, n)
-	ptrs := make([]any, n)
-	for i := range values {
-		ptrs[i] = &values[i]
-	}
-	defer func() {
-		// A value of a shape the appenders do not expect is a bug here, not
-		// a reason to take the server down.
-		if p := recover(); p != nil {
-			err = pgerror.New(pgerror.InternalError, "converting a result value: %v", p)
-		}
-	}()
-	rows := 0
-	for rows < resultBatchRows && r.rows.Next() {
-		if err := r.rows.Scan(ptrs...); err != nil {
-			return nil, classify(r.ctx, err)
-		}
-		for i, v := range values {
-			if err := appendValue(b.Field(i), v); err != nil {
-				return nil, pgerror.Wrap(fmt.Errorf("column %q: %w", r.schema.Field(i).Name, err), pgerror.InternalError)
+	for col, info := range r.types {
+		view := newVectorView(info, mapping.DataChunkGetVector(chunk, mapping.IdxT(col)))
+		fb := b.Field(col)
+		fb.Reserve(n)
+		for row := 0; row < n; row++ {
+			if err := view.appendRow(fb, row); err != nil {
+				return nil, pgerror.Wrap(fmt.Errorf("column %q: %w", r.schema.Field(col).Name, err), pgerror.FeatureNotSupported)
 			}
 		}
-		rows++
-	}
-	if rows == 0 {
-		if err := r.rows.Err(); err != nil {
-			return nil, classify(r.ctx, err)
-		}
-		return nil, io.EOF
 	}
 	return b.NewRecordBatch(), nil
 }
@@ -350,13 +398,27 @@ func (r *queryResult) Notices() []*pgerror.Error {
 
 func (r *queryResult) Changed() [][2]string { return nil }
 
+// Close ends the query: the DuckDB result and statement are released, the
+// interrupt watcher stops and every scan the query opened is closed, which
+// cancels its in-flight DynamoDB calls.
 func (r *queryResult) Close() error {
 	if r.closed {
 		return nil
 	}
 	r.closed = true
-	err := r.rows.Close()
+	if r.stopInterrupt != nil {
+		close(r.stopInterrupt)
+		<-r.interruptDone
+	}
+	if r.hasRes {
+		mapping.DestroyResult(&r.res)
+	}
+	var err error
+	if r.stmt != nil {
+		err = r.stmt.Close()
+	}
 	r.cancel()
+	r.engine.running.Delete(r.id)
 	r.qs.mu.Lock()
 	readers := r.qs.readers
 	r.qs.mu.Unlock()

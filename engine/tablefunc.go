@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -19,24 +20,14 @@ import (
 	"github.com/pgdynamo/pgdynamo/scan"
 )
 
-// queryState is what the scans of one running query report back to the
-// session that runs it. It travels in the query's context, which duckdb-go
-// hands to the table function's bind.
+// queryState is what the scans of one running statement share with the
+// session that runs it: the statement's context (cancelled by the client,
+// a disconnect or statement_timeout) and the notices the scans report.
 type queryState struct {
+	ctx     context.Context
 	mu      sync.Mutex
 	notices []*pgerror.Error
 	readers []*scan.Reader
-}
-
-type queryStateKey struct{}
-
-func withQueryState(ctx context.Context, qs *queryState) context.Context {
-	return context.WithValue(ctx, queryStateKey{}, qs)
-}
-
-func queryStateFrom(ctx context.Context) *queryState {
-	qs, _ := ctx.Value(queryStateKey{}).(*queryState)
-	return qs
 }
 
 func (qs *queryState) addMismatches(ms []attrarrow.Mismatch) {
@@ -64,13 +55,23 @@ func (e *Engine) registerScanFunction(ctx context.Context, conn *sql.Conn) error
 	}
 	fn := duckdb.ChunkTableFunction{
 		Config: duckdb.TableFunctionConfig{Arguments: []duckdb.TypeInfo{varchar, varchar}},
-		BindArgumentsContext: func(ctx context.Context, _ map[string]any, args ...any) (duckdb.ChunkTableSource, error) {
+		BindArguments: func(_ map[string]any, args ...any) (duckdb.ChunkTableSource, error) {
 			name, _ := args[0].(string)
+			ref, _ := args[1].(string)
 			ds, ok := e.datasetByQualifiedName(name)
 			if !ok {
 				return nil, fmt.Errorf("unknown dataset %q", name)
 			}
-			return e.newScanSource(ctx, ds)
+			// The scan belongs to the statement whose ID prefixes its ref.
+			cut := strings.LastIndex(ref, "/")
+			if cut < 0 {
+				return nil, fmt.Errorf("scan reference %q names no statement", ref)
+			}
+			v, ok := e.running.Load(ref[:cut])
+			if !ok {
+				return nil, fmt.Errorf("scan reference %q belongs to no running statement", ref)
+			}
+			return e.newScanSource(v.(*queryState), ds)
 		},
 	}
 	if err := duckdb.RegisterTableUDF(conn, planner.ScanFunction, fn); err != nil {
@@ -91,6 +92,7 @@ func (e *Engine) datasetByQualifiedName(name string) (*catalog.Dataset, bool) {
 // scanSource feeds one dataset reference of one query into DuckDB chunks.
 type scanSource struct {
 	engine  *Engine
+	qs      *queryState
 	ctx     context.Context
 	dataset *catalog.Dataset
 	columns []duckdb.ColumnInfo
@@ -102,7 +104,7 @@ type scanSource struct {
 	done    bool
 }
 
-func (e *Engine) newScanSource(ctx context.Context, ds *catalog.Dataset) (*scanSource, error) {
+func (e *Engine) newScanSource(qs *queryState, ds *catalog.Dataset) (*scanSource, error) {
 	cols := make([]duckdb.ColumnInfo, len(ds.Columns.Columns))
 	for i, c := range ds.Columns.Columns {
 		t, err := duckType(c.Field.Type)
@@ -111,7 +113,7 @@ func (e *Engine) newScanSource(ctx context.Context, ds *catalog.Dataset) (*scanS
 		}
 		cols[i] = duckdb.ColumnInfo{Name: c.Name, T: t}
 	}
-	return &scanSource{engine: e, ctx: ctx, dataset: ds, columns: cols}, nil
+	return &scanSource{engine: e, qs: qs, ctx: qs.ctx, dataset: ds, columns: cols}, nil
 }
 
 func (s *scanSource) ColumnInfos() []duckdb.ColumnInfo { return s.columns }
@@ -155,11 +157,9 @@ func (s *scanSource) open(chunk duckdb.DataChunk) error {
 	if err != nil {
 		return err
 	}
-	if qs := queryStateFrom(s.ctx); qs != nil {
-		qs.mu.Lock()
-		qs.readers = append(qs.readers, s.reader)
-		qs.mu.Unlock()
-	}
+	s.qs.mu.Lock()
+	s.qs.readers = append(s.qs.readers, s.reader)
+	s.qs.mu.Unlock()
 	// Map selected columns back to their chunk positions.
 	s.writers = make([]columnWriter, len(all))
 	sel := 0
@@ -219,7 +219,7 @@ func (s *scanSource) finish() {
 	s.done = true
 	if s.reader != nil {
 		s.reader.Close()
-		queryStateFrom(s.ctx).addMismatches(s.reader.Mismatches())
+		s.qs.addMismatches(s.reader.Mismatches())
 	}
 }
 

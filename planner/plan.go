@@ -3,6 +3,7 @@ package planner
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v5"
@@ -65,6 +66,9 @@ type Statement struct {
 	Value string
 	// Local is SET LOCAL: the setting ends with the transaction.
 	Local bool
+	// ID identifies the statement while it runs; its scans' IDs start with
+	// it, so the engine can find the running statement a scan belongs to.
+	ID    string
 	Scans []ScanRef
 }
 
@@ -78,16 +82,21 @@ func New(cat *catalog.Catalog) *Planner { return &Planner{catalog: cat} }
 
 // Plan parses sql (one or several statements) and plans each. An empty or
 // comment-only text yields no statements. Errors are *pgerror.Error values
-// with a Position into sql where one is known.
-func (p *Planner) Plan(sql string) ([]Statement, error) {
+// with a Position into sql where one is known. queryID, when not empty,
+// prefixes the statements' IDs ("<queryID>/<n>") and so their scans' IDs.
+func (p *Planner) Plan(sql string, queryID string) ([]Statement, error) {
 	tree, err := pg.Parse(sql)
 	if err != nil {
 		return nil, syntaxError(err)
 	}
 	stmts := make([]Statement, 0, len(tree.Stmts))
-	for _, raw := range tree.Stmts {
+	for i, raw := range tree.Stmts {
 		source := statementText(sql, raw)
-		st, err := p.planOne(raw, source)
+		id := ""
+		if queryID != "" {
+			id = queryID + "/" + strconv.Itoa(i+1)
+		}
+		st, err := p.planOne(raw, source, id)
 		if err != nil {
 			return nil, err
 		}
@@ -116,14 +125,14 @@ func syntaxError(err error) error {
 	return &pgerror.Error{Code: pgerror.SyntaxError, Message: err.Error(), Err: err}
 }
 
-func (p *Planner) planOne(raw *pg.RawStmt, source string) (Statement, error) {
-	st := Statement{Source: source}
+func (p *Planner) planOne(raw *pg.RawStmt, source, id string) (Statement, error) {
+	st := Statement{Source: source, ID: id}
 	switch n := raw.Stmt.Node.(type) {
 	case *pg.Node_SelectStmt:
 		if n.SelectStmt.IntoClause != nil {
 			return st, readOnly("SELECT INTO")
 		}
-		return p.planQuery(raw, source)
+		return p.planQuery(source, id)
 	case *pg.Node_ExplainStmt:
 		return st, pgerror.New(pgerror.FeatureNotSupported, "EXPLAIN is not supported yet")
 	case *pg.Node_VariableSetStmt:

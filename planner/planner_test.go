@@ -65,7 +65,7 @@ func TestPlanRewritesQueries(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			stmts, err := p.Plan(tc.sql)
+			stmts, err := p.Plan(tc.sql, "")
 			if err != nil {
 				t.Fatalf("Plan(%q): %v", tc.sql, err)
 			}
@@ -109,7 +109,7 @@ func TestPlanErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.sql, func(t *testing.T) {
-			_, err := p.Plan(tc.sql)
+			_, err := p.Plan(tc.sql, "")
 			var pe *pgerror.Error
 			if !errors.As(err, &pe) {
 				t.Fatalf("Plan(%q) = %v, want a *pgerror.Error", tc.sql, err)
@@ -147,7 +147,7 @@ func TestPlanClassifiesSessionStatements(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.sql, func(t *testing.T) {
-			stmts, err := p.Plan(tc.sql)
+			stmts, err := p.Plan(tc.sql, "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -161,7 +161,7 @@ func TestPlanClassifiesSessionStatements(t *testing.T) {
 
 func TestPlanSplitsStatements(t *testing.T) {
 	p := testPlanner(t)
-	stmts, err := p.Plan("SELECT 1; SET application_name = 'x';SELECT id FROM users")
+	stmts, err := p.Plan("SELECT 1; SET application_name = 'x';SELECT id FROM users", "q7")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,8 +171,11 @@ func TestPlanSplitsStatements(t *testing.T) {
 	if stmts[2].Source != "SELECT id FROM users" {
 		t.Errorf("source = %q", stmts[2].Source)
 	}
+	if stmts[2].ID != "q7/3" || stmts[2].Scans[0].ID != "q7/3/r1" {
+		t.Errorf("IDs: statement %q, scan %q", stmts[2].ID, stmts[2].Scans[0].ID)
+	}
 	for _, empty := range []string{"", "   ", "-- ping", "/* nothing */ ;"} {
-		stmts, err := p.Plan(empty)
+		stmts, err := p.Plan(empty, "")
 		if err != nil || len(stmts) != 0 {
 			t.Errorf("Plan(%q) = %d statements, %v; want none", empty, len(stmts), err)
 		}

@@ -21,6 +21,8 @@ type rewrite struct {
 	sql     string // the whole client text, for positions
 	ctes    map[string]bool
 	scans   []ScanRef
+	// idPrefix starts every scan ID of the statement.
+	idPrefix string
 }
 
 // Transform is one named, tested rewrite of a statement's AST.
@@ -49,9 +51,12 @@ var allowedTableFunctions = map[string]bool{
 	"json_tree":           true,
 }
 
-func (p *Planner) planQuery(raw *pg.RawStmt, source string) (Statement, error) {
-	st := Statement{Kind: Query, Tag: "SELECT", Source: source}
+func (p *Planner) planQuery(source, id string) (Statement, error) {
+	st := Statement{Kind: Query, Tag: "SELECT", Source: source, ID: id}
 	rw := &rewrite{planner: p, sql: source, ctes: map[string]bool{}}
+	if id != "" {
+		rw.idPrefix = id + "/"
+	}
 	// Locations in the tree are offsets into the text it was parsed from;
 	// re-parse the statement alone so positions are relative to it.
 	tree, err := pg.Parse(source)
@@ -153,7 +158,7 @@ func datasetsToScans(rw *rewrite, stmt *pg.RawStmt) error {
 		}
 		if r.Catalogname != "" {
 			err = &pgerror.Error{Code: pgerror.FeatureNotSupported,
-				Message: fmt.Sprintf("cross-database references are not implemented: %s.%s.%s", r.Catalogname, r.Schemaname, r.Relname),
+				Message:  fmt.Sprintf("cross-database references are not implemented: %s.%s.%s", r.Catalogname, r.Schemaname, r.Relname),
 				Position: rw.position(r.Location)}
 			return false
 		}
@@ -168,7 +173,7 @@ func datasetsToScans(rw *rewrite, stmt *pg.RawStmt) error {
 				Position: rw.position(r.Location)}
 			return false
 		}
-		id := "r" + strconv.Itoa(len(rw.scans)+1)
+		id := rw.idPrefix + "r" + strconv.Itoa(len(rw.scans)+1)
 		rw.scans = append(rw.scans, ScanRef{ID: id, Dataset: ds})
 		alias := r.Alias
 		if alias == nil {
