@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strconv"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -30,6 +29,8 @@ type Session struct {
 	conn     *sql.Conn
 	settings *settings
 	log      *slog.Logger
+	// active is the query whose streaming result holds the connection.
+	active *queryResult
 }
 
 // NewSession opens a DuckDB connection for a client.
@@ -71,7 +72,7 @@ func (s *Session) EncodeOptions() pgtypes.Options {
 
 // Plan implements wire.Session.
 func (s *Session) Plan(ctx context.Context, sql string) ([]wire.Statement, error) {
-	planned, err := s.engine.planner.Plan(sql, "q"+strconv.FormatUint(s.engine.nextQuery.Add(1), 10))
+	planned, err := s.engine.planner.Plan(sql, s.newQueryID())
 	if err != nil {
 		return nil, err
 	}
@@ -85,6 +86,7 @@ func (s *Session) Plan(ctx context.Context, sql string) ([]wire.Statement, error
 type statement struct {
 	session *Session
 	plan    planner.Statement
+	args    []any // extended-protocol parameter values
 }
 
 func (st *statement) Tag() string { return st.plan.Tag }
@@ -94,7 +96,7 @@ func (st *statement) Execute(ctx context.Context) (wire.Result, error) {
 	p := st.plan
 	switch p.Kind {
 	case planner.Query:
-		return s.runQuery(ctx, p)
+		return s.runQuery(ctx, p, st.args)
 	case planner.Set:
 		if p.Name == "" { // SET TRANSACTION / SESSION CHARACTERISTICS
 			return &commandResult{}, nil
@@ -229,7 +231,8 @@ func (r *batchResult) Close() error {
 // runQuery starts a query in DuckDB with a streaming result: rows are
 // converted and sent chunk by chunk while DuckDB is still producing later
 // ones, so a large result does not accumulate in memory.
-func (s *Session) runQuery(ctx context.Context, p planner.Statement) (wire.Result, error) {
+func (s *Session) runQuery(ctx context.Context, p planner.Statement, args []any) (wire.Result, error) {
+	s.settleActive()
 	var cancel context.CancelFunc
 	if d := s.settings.statementTimeout(); d > 0 {
 		ctx, cancel = context.WithTimeout(ctx, d)
@@ -258,6 +261,11 @@ func (s *Session) runQuery(ctx context.Context, p planner.Statement) (wire.Resul
 		if r.schema, r.types, err = resultSchema(r.stmt); err != nil {
 			return err
 		}
+		if len(args) > 0 {
+			if err := r.stmt.Bind(namedArgs(args)); err != nil {
+				return err
+			}
+		}
 		return r.start()
 	})
 	if err != nil {
@@ -265,7 +273,19 @@ func (s *Session) runQuery(ctx context.Context, p planner.Statement) (wire.Resul
 		r.Close()
 		return nil, err
 	}
+	s.active = r
 	return r, nil
+}
+
+// settleActive makes the connection free for a new query. DuckDB ends a
+// streaming result when its connection starts another query, so a result
+// still open (an extended-protocol portal suspended by a row limit) is read
+// to the end into memory first.
+func (s *Session) settleActive() {
+	if s.active != nil && !s.active.closed {
+		s.active.materialize()
+	}
+	s.active = nil
 }
 
 // resultSchema reads a prepared statement's result columns. database/sql
@@ -314,6 +334,29 @@ type queryResult struct {
 	stopInterrupt chan struct{}
 	interruptDone chan struct{}
 	closed        bool
+
+	// buffered holds the rest of the result once materialize has run; err
+	// is what reading it ended with.
+	buffered     []arrow.RecordBatch
+	materialized bool
+	bufferedErr  error
+}
+
+// materialize reads the rest of the result into memory and releases the
+// DuckDB side, so the connection can run another query.
+func (r *queryResult) materialize() {
+	for {
+		b, err := r.fetch()
+		if err != nil {
+			if err != io.EOF {
+				r.bufferedErr = err
+			}
+			break
+		}
+		r.buffered = append(r.buffered, b)
+	}
+	r.materialized = true
+	r.releaseDuck()
 }
 
 // start executes the prepared statement with a streaming result, and
@@ -355,9 +398,28 @@ func (r *queryResult) resultError() error {
 
 func (r *queryResult) Schema() *arrow.Schema { return r.schema }
 
-// Next converts the next DuckDB chunk into an Arrow batch.
+// Next returns the next batch of the result.
 func (r *queryResult) Next(ctx context.Context) (arrow.RecordBatch, error) {
-	if r.closed || !r.hasRes {
+	if r.closed {
+		return nil, io.EOF
+	}
+	if r.materialized {
+		if len(r.buffered) == 0 {
+			if r.bufferedErr != nil {
+				return nil, r.bufferedErr
+			}
+			return nil, io.EOF
+		}
+		b := r.buffered[0]
+		r.buffered = r.buffered[1:]
+		return b, nil
+	}
+	return r.fetch()
+}
+
+// fetch converts the next DuckDB chunk into an Arrow batch.
+func (r *queryResult) fetch() (arrow.RecordBatch, error) {
+	if !r.hasRes {
 		return nil, io.EOF
 	}
 	chunk := mapping.FetchChunk(r.res)
@@ -390,6 +452,25 @@ func (r *queryResult) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	return b.NewRecordBatch(), nil
 }
 
+// releaseDuck frees the DuckDB result and statement.
+func (r *queryResult) releaseDuck() error {
+	if r.stopInterrupt != nil {
+		close(r.stopInterrupt)
+		<-r.interruptDone
+		r.stopInterrupt = nil
+	}
+	if r.hasRes {
+		mapping.DestroyResult(&r.res)
+		r.hasRes = false
+	}
+	var err error
+	if r.stmt != nil {
+		err = r.stmt.Close()
+		r.stmt = nil
+	}
+	return err
+}
+
 func (r *queryResult) Notices() []*pgerror.Error {
 	r.qs.mu.Lock()
 	defer r.qs.mu.Unlock()
@@ -406,17 +487,11 @@ func (r *queryResult) Close() error {
 		return nil
 	}
 	r.closed = true
-	if r.stopInterrupt != nil {
-		close(r.stopInterrupt)
-		<-r.interruptDone
+	for _, b := range r.buffered {
+		b.Release()
 	}
-	if r.hasRes {
-		mapping.DestroyResult(&r.res)
-	}
-	var err error
-	if r.stmt != nil {
-		err = r.stmt.Close()
-	}
+	r.buffered = nil
+	err := r.releaseDuck()
 	r.cancel()
 	r.engine.running.Delete(r.id)
 	r.qs.mu.Lock()

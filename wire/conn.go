@@ -46,8 +46,9 @@ type conn struct {
 	pid    uint32
 	secret []byte
 
-	session Session
-	tx      TxStatus
+	session  Session
+	tx       TxStatus
+	extended extendedState
 
 	// ctx ends when the client disconnects or the server aborts.
 	ctx      context.Context
@@ -133,7 +134,10 @@ func (r *readAhead) Read(p []byte) (int, error) {
 func (c *conn) loop() error {
 	c.be = pgproto3.NewBackend(c.watchDisconnect(), c.nc)
 	c.be.SetMaxBodyLen(c.server.cfg.MaxMessageSize)
-	extendedError := false
+	// skipToSync is set by the first failing extended-protocol message:
+	// everything up to the next Sync is discarded. This is the only place
+	// that rule lives.
+	skipToSync := false
 	for {
 		if c.isClosing() {
 			return nil
@@ -144,27 +148,28 @@ func (c *conn) loop() error {
 		}
 		switch m := msg.(type) {
 		case *pgproto3.Query:
-			extendedError = false
+			skipToSync = false
+			// A simple query ends the unnamed statement and portal.
+			delete(c.ext().statements, "")
+			c.closePortal("")
 			c.simpleQuery(m.String)
 		case *pgproto3.Terminate:
+			c.closeAllPortals()
 			return nil
 		case *pgproto3.Sync:
-			extendedError = false
-			c.readyForQuery()
+			skipToSync = false
+			c.sync()
 		case *pgproto3.Flush:
 			if err := c.be.Flush(); err != nil {
 				return err
 			}
 		case *pgproto3.Parse, *pgproto3.Bind, *pgproto3.Describe, *pgproto3.Execute, *pgproto3.Close:
-			// Skip-until-Sync: after the first error in an extended-query
-			// run, every message up to Sync is discarded.
-			if !extendedError {
-				extendedError = true
-				c.sendError(pgerror.New(pgerror.FeatureNotSupported,
-					"the extended query protocol is not supported yet; use the simple query protocol"))
-				if err := c.be.Flush(); err != nil {
-					return err
-				}
+			if skipToSync {
+				continue
+			}
+			if err := c.handleExtended(msg); err != nil {
+				skipToSync = true
+				c.fail(err)
 			}
 		default:
 			c.sendError(pgerror.New(pgerror.ProtocolViolation, "unexpected message %T", msg))
@@ -172,6 +177,18 @@ func (c *conn) loop() error {
 			return fmt.Errorf("unexpected message %T", msg)
 		}
 	}
+}
+
+// sync ends an extended-protocol batch. Outside an explicit transaction it
+// is the end of the implicit one, which closes every portal; inside, named
+// portals live on (pgjdbc's setFetchSize reads rely on it).
+func (c *conn) sync() {
+	if c.tx == TxIdle {
+		c.closeAllPortals()
+	} else {
+		c.closePortal("")
+	}
+	c.readyForQuery()
 }
 
 // isClosing reports a Shutdown request that waits for the connection to be

@@ -35,12 +35,27 @@ type Session interface {
 	// Plan splits a simple-query text into planned statements. No
 	// statements means an empty query.
 	Plan(ctx context.Context, sql string) ([]Statement, error)
+	// Prepare plans one statement for the extended protocol. paramOIDs are
+	// the types the client declared, 0 where it left the choice to us. An
+	// empty text gives a Prepared whose Bind yields no statement.
+	Prepare(ctx context.Context, sql string, paramOIDs []uint32) (Prepared, error)
 	// ParameterStatus lists the settings reported to the client at start-up
 	// and whenever they change, as name/value pairs in a stable order.
 	ParameterStatus() [][2]string
 	// EncodeOptions are the settings that shape value text (TimeZone).
 	EncodeOptions() pgtypes.Options
 	Close() error
+}
+
+// Prepared is a statement parsed for the extended protocol.
+type Prepared interface {
+	// ParamOIDs has one type per $n: declared by the client or inferred.
+	ParamOIDs() []uint32
+	// Schema describes the rows the statement returns; nil for none.
+	Schema() *arrow.Schema
+	// Bind fixes the parameter values (decoded with pgtypes.DecodeParam)
+	// and returns the statement to execute, nil for an empty query.
+	Bind(ctx context.Context, params []any) (Statement, error)
 }
 
 // Statement is one planned statement, ready to run.

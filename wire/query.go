@@ -68,6 +68,7 @@ func (c *conn) runStatement(ctx context.Context, st Statement) error {
 		c.be.Send(&pgproto3.ParameterStatus{Name: kv[0], Value: kv[1]})
 	}
 	c.applyTransaction(tag)
+	c.endTransactionPortals(tag)
 	c.be.Send(&pgproto3.CommandComplete{CommandTag: commandTag(tag, rows)})
 	return nil
 }
@@ -79,6 +80,18 @@ func (c *conn) applyTransaction(tag string) {
 		c.tx = TxActive
 	case "COMMIT", "ROLLBACK":
 		c.tx = TxIdle
+	}
+}
+
+// endTransactionPortals closes the portals a finished transaction leaves
+// behind; it runs after the statement that ended it has completed.
+func (c *conn) endTransactionPortals(tag string) {
+	if tag == "COMMIT" || tag == "ROLLBACK" {
+		for name := range c.ext().portals {
+			if name != "" {
+				c.closePortal(name)
+			}
+		}
 	}
 }
 

@@ -1,0 +1,168 @@
+package engine
+
+import (
+	"context"
+	"database/sql/driver"
+	"fmt"
+	"strconv"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/pgdynamo/pgdynamo/pgerror"
+	"github.com/pgdynamo/pgdynamo/pgtypes"
+	"github.com/pgdynamo/pgdynamo/planner"
+	"github.com/pgdynamo/pgdynamo/wire"
+)
+
+// prepared is a statement parsed for the extended protocol.
+type prepared struct {
+	session   *Session
+	plan      *planner.Statement // nil for an empty query
+	paramOIDs []uint32
+	schema    *arrow.Schema
+}
+
+func (p *prepared) ParamOIDs() []uint32   { return p.paramOIDs }
+func (p *prepared) Schema() *arrow.Schema { return p.schema }
+
+// Bind returns an executable statement. Queries are planned again for every
+// Bind so each execution gets its own scan IDs (a statement may have several
+// portals open at once).
+func (p *prepared) Bind(_ context.Context, params []any) (wire.Statement, error) {
+	if p.plan == nil {
+		return nil, nil
+	}
+	if p.plan.Kind != planner.Query {
+		return &statement{session: p.session, plan: *p.plan}, nil
+	}
+	plans, err := p.session.engine.planner.Plan(p.plan.Source, p.session.newQueryID())
+	if err != nil {
+		return nil, err
+	}
+	return &statement{session: p.session, plan: plans[0], args: params}, nil
+}
+
+func (s *Session) newQueryID() string {
+	return "q" + strconv.FormatUint(s.engine.nextQuery.Add(1), 10)
+}
+
+// Prepare implements wire.Session.
+func (s *Session) Prepare(ctx context.Context, sql string, paramOIDs []uint32) (wire.Prepared, error) {
+	plans, err := s.engine.planner.Plan(sql, s.newQueryID())
+	if err != nil {
+		return nil, err
+	}
+	switch len(plans) {
+	case 0:
+		return &prepared{session: s}, nil
+	case 1:
+	default:
+		return nil, pgerror.New(pgerror.SyntaxError, "cannot insert multiple commands into a prepared statement")
+	}
+	p := &prepared{session: s, plan: &plans[0]}
+	if p.plan.Kind != planner.Query {
+		if len(paramOIDs) > 0 {
+			return nil, pgerror.New(pgerror.FeatureNotSupported, "%s does not take parameters", p.plan.Tag)
+		}
+		if p.plan.Kind == planner.Show {
+			p.schema = arrow.NewSchema([]arrow.Field{{Name: p.plan.Name, Type: arrow.BinaryTypes.String, Nullable: true}}, nil)
+		}
+		return p, nil
+	}
+	if err := s.describeQuery(ctx, p, paramOIDs); err != nil {
+		return nil, classify(ctx, err)
+	}
+	return p, nil
+}
+
+// describeQuery prepares the query in DuckDB to learn its result columns
+// and parameter types, then lets the prepared statement go: execution
+// prepares again with the bound values.
+func (s *Session) describeQuery(ctx context.Context, p *prepared, declared []uint32) error {
+	s.settleActive()
+	qs := &queryState{ctx: ctx}
+	s.engine.running.Store(p.plan.ID, qs)
+	defer s.engine.running.Delete(p.plan.ID)
+	return s.conn.Raw(func(dc any) error {
+		conn, ok := dc.(*duckdb.Conn)
+		if !ok {
+			return fmt.Errorf("unexpected driver connection %T", dc)
+		}
+		ps, err := conn.PrepareContext(ctx, p.plan.SQL)
+		if err != nil {
+			return err
+		}
+		defer ps.Close()
+		stmt := ps.(*duckdb.Stmt)
+		if p.schema, _, err = resultSchema(stmt); err != nil {
+			return err
+		}
+		if p.schema.NumFields() == 0 {
+			p.schema = nil
+		}
+		n := stmt.NumInput()
+		if len(declared) > n {
+			return pgerror.New(pgerror.ProtocolViolation, "%d parameter types declared for %d parameters", len(declared), n)
+		}
+		p.paramOIDs = make([]uint32, n)
+		for i := 0; i < n; i++ {
+			if i < len(declared) && declared[i] != 0 {
+				p.paramOIDs[i] = declared[i]
+				continue
+			}
+			t, err := stmt.ParamType(i + 1)
+			if err != nil {
+				return err
+			}
+			p.paramOIDs[i] = paramOID(t)
+		}
+		return nil
+	})
+}
+
+// paramOID is the PostgreSQL type a client should send for a parameter
+// DuckDB inferred as t; anything without a natural match is text, which the
+// engine casts.
+func paramOID(t duckdb.Type) uint32 {
+	switch t {
+	case duckdb.TYPE_BOOLEAN:
+		return pgtypes.BoolOID
+	case duckdb.TYPE_TINYINT, duckdb.TYPE_SMALLINT:
+		return pgtypes.Int2OID
+	case duckdb.TYPE_INTEGER, duckdb.TYPE_UTINYINT, duckdb.TYPE_USMALLINT:
+		return pgtypes.Int4OID
+	case duckdb.TYPE_BIGINT, duckdb.TYPE_UINTEGER:
+		return pgtypes.Int8OID
+	case duckdb.TYPE_FLOAT:
+		return pgtypes.Float4OID
+	case duckdb.TYPE_DOUBLE:
+		return pgtypes.Float8OID
+	case duckdb.TYPE_DECIMAL, duckdb.TYPE_HUGEINT, duckdb.TYPE_UBIGINT:
+		return pgtypes.NumericOID
+	case duckdb.TYPE_BLOB:
+		return pgtypes.ByteaOID
+	case duckdb.TYPE_DATE:
+		return pgtypes.DateOID
+	case duckdb.TYPE_TIMESTAMP, duckdb.TYPE_TIMESTAMP_S, duckdb.TYPE_TIMESTAMP_MS, duckdb.TYPE_TIMESTAMP_NS:
+		return pgtypes.TimestampOID
+	case duckdb.TYPE_TIMESTAMP_TZ:
+		return pgtypes.TimestamptzOID
+	case duckdb.TYPE_TIME:
+		return pgtypes.TimeOID
+	case duckdb.TYPE_INTERVAL:
+		return pgtypes.IntervalOID
+	case duckdb.TYPE_UUID:
+		return pgtypes.UUIDOID
+	}
+	return pgtypes.TextOID
+}
+
+// namedArgs turns decoded parameters into driver arguments.
+func namedArgs(params []any) []driver.NamedValue {
+	out := make([]driver.NamedValue, len(params))
+	for i, v := range params {
+		out[i] = driver.NamedValue{Ordinal: i + 1, Value: v}
+	}
+	return out
+}

@@ -1,0 +1,347 @@
+package wire
+
+import (
+	"context"
+	"errors"
+	"io"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/jackc/pgx/v5/pgproto3"
+
+	"github.com/pgdynamo/pgdynamo/pgerror"
+	"github.com/pgdynamo/pgdynamo/pgtypes"
+)
+
+// preparedStatement is a Parse result kept by name ("" is the unnamed one).
+type preparedStatement struct {
+	sql      string
+	prepared Prepared
+}
+
+// portal is a Bind result: a statement with its parameters and result
+// formats, and once executed, its open result.
+type portal struct {
+	stmt    Statement // nil for an empty query
+	formats []pgtypes.Format
+	schema  *arrow.Schema
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	result Result
+	enc    *pgtypes.RowEncoder
+	batch  arrow.RecordBatch
+	offset int
+	done   bool
+}
+
+func (p *portal) close() {
+	if p.batch != nil {
+		p.batch.Release()
+		p.batch = nil
+	}
+	if p.result != nil {
+		p.result.Close()
+		p.result = nil
+	}
+	if p.cancel != nil {
+		p.cancel()
+	}
+}
+
+// extendedState is the session's named statements and portals.
+type extendedState struct {
+	statements map[string]*preparedStatement
+	portals    map[string]*portal
+}
+
+func (c *conn) ext() *extendedState {
+	if c.extended.statements == nil {
+		c.extended.statements = map[string]*preparedStatement{}
+		c.extended.portals = map[string]*portal{}
+	}
+	return &c.extended
+}
+
+func (c *conn) closePortal(name string) {
+	if p, ok := c.ext().portals[name]; ok {
+		p.close()
+		delete(c.ext().portals, name)
+	}
+}
+
+// closeAllPortals ends every portal, as the end of a transaction does.
+func (c *conn) closeAllPortals() {
+	for name := range c.ext().portals {
+		c.closePortal(name)
+	}
+}
+
+// handleExtended runs one extended-protocol message. An error return means
+// the message failed and the caller skips to Sync.
+func (c *conn) handleExtended(msg pgproto3.FrontendMessage) error {
+	switch m := msg.(type) {
+	case *pgproto3.Parse:
+		return c.parse(m)
+	case *pgproto3.Bind:
+		return c.bind(m)
+	case *pgproto3.Describe:
+		return c.describe(m)
+	case *pgproto3.Execute:
+		return c.execute(m)
+	case *pgproto3.Close:
+		if m.ObjectType == 'S' {
+			delete(c.ext().statements, m.Name)
+		} else {
+			c.closePortal(m.Name)
+		}
+		c.be.Send(&pgproto3.CloseComplete{})
+		return nil
+	}
+	return pgerror.New(pgerror.ProtocolViolation, "unexpected message %T", msg)
+}
+
+func (c *conn) parse(m *pgproto3.Parse) error {
+	st := c.ext()
+	if m.Name != "" {
+		if _, dup := st.statements[m.Name]; dup {
+			return pgerror.New(pgerror.DuplicatePreparedStatement, "prepared statement %q already exists", m.Name)
+		}
+	}
+	ctx := c.beginStatement()
+	defer c.endStatement()
+	prepared, err := c.session.Prepare(ctx, m.Query, m.ParameterOIDs)
+	if err != nil {
+		return err
+	}
+	st.statements[m.Name] = &preparedStatement{sql: m.Query, prepared: prepared}
+	c.be.Send(&pgproto3.ParseComplete{})
+	return nil
+}
+
+// formatsFor applies Bind's format-code rule: none means text, one means
+// that code for all, otherwise one per item.
+func formatsFor(codes []int16, n int) ([]pgtypes.Format, error) {
+	out := make([]pgtypes.Format, n)
+	switch len(codes) {
+	case 0:
+	case 1:
+		for i := range out {
+			out[i] = pgtypes.Format(codes[0])
+		}
+	default:
+		if len(codes) != n {
+			return nil, pgerror.New(pgerror.ProtocolViolation, "%d format codes for %d values", len(codes), n)
+		}
+		for i, c := range codes {
+			out[i] = pgtypes.Format(c)
+		}
+	}
+	for _, f := range out {
+		if f != pgtypes.TextFormat && f != pgtypes.BinaryFormat {
+			return nil, pgerror.New(pgerror.ProtocolViolation, "unknown format code %d", f)
+		}
+	}
+	return out, nil
+}
+
+func (c *conn) bind(m *pgproto3.Bind) error {
+	st := c.ext()
+	ps, ok := st.statements[m.PreparedStatement]
+	if !ok {
+		return pgerror.New(pgerror.InvalidSQLStatementName, "prepared statement %q does not exist", m.PreparedStatement)
+	}
+	if m.DestinationPortal != "" {
+		if _, dup := st.portals[m.DestinationPortal]; dup {
+			return pgerror.New(pgerror.DuplicateCursor, "portal %q already exists", m.DestinationPortal)
+		}
+	} else {
+		c.closePortal("")
+	}
+	oids := ps.prepared.ParamOIDs()
+	if len(m.Parameters) != len(oids) {
+		return pgerror.New(pgerror.ProtocolViolation,
+			"bind message supplies %d parameters, but prepared statement %q requires %d", len(m.Parameters), m.PreparedStatement, len(oids))
+	}
+	paramFormats, err := formatsFor(m.ParameterFormatCodes, len(oids))
+	if err != nil {
+		return err
+	}
+	params := make([]any, len(oids))
+	for i, raw := range m.Parameters {
+		v, err := pgtypes.DecodeParam(oids[i], paramFormats[i], raw)
+		if err != nil {
+			return &pgerror.Error{Code: pgerror.InvalidTextRepresentation, Message: err.Error(), Err: err}
+		}
+		params[i] = v
+	}
+	schema := ps.prepared.Schema()
+	ncols := 0
+	if schema != nil {
+		ncols = schema.NumFields()
+	}
+	resultFormats, err := formatsFor(m.ResultFormatCodes, ncols)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(c.ctx)
+	stmt, err := ps.prepared.Bind(ctx, params)
+	if err != nil {
+		cancel()
+		return err
+	}
+	st.portals[m.DestinationPortal] = &portal{stmt: stmt, formats: resultFormats, schema: schema, ctx: ctx, cancel: cancel}
+	c.be.Send(&pgproto3.BindComplete{})
+	return nil
+}
+
+func (c *conn) describe(m *pgproto3.Describe) error {
+	st := c.ext()
+	if m.ObjectType == 'S' {
+		ps, ok := st.statements[m.Name]
+		if !ok {
+			return pgerror.New(pgerror.InvalidSQLStatementName, "prepared statement %q does not exist", m.Name)
+		}
+		c.be.Send(&pgproto3.ParameterDescription{ParameterOIDs: ps.prepared.ParamOIDs()})
+		return c.sendDescription(ps.prepared.Schema(), nil)
+	}
+	p, ok := st.portals[m.Name]
+	if !ok {
+		return pgerror.New(pgerror.InvalidCursorName, "portal %q does not exist", m.Name)
+	}
+	return c.sendDescription(p.schema, p.formats)
+}
+
+func (c *conn) sendDescription(schema *arrow.Schema, formats []pgtypes.Format) error {
+	if schema == nil {
+		c.be.Send(&pgproto3.NoData{})
+		return nil
+	}
+	enc, err := pgtypes.NewRowEncoder(schema, formats, c.session.EncodeOptions())
+	if err != nil {
+		return pgerror.Wrap(err, pgerror.FeatureNotSupported)
+	}
+	c.be.Send(rowDescription(schema, enc))
+	return nil
+}
+
+// execute runs (or resumes) a portal, sending at most m.MaxRows rows (0:
+// all). A portal that still has rows answers PortalSuspended and keeps its
+// result open for the next Execute. Execute never sends RowDescription.
+func (c *conn) execute(m *pgproto3.Execute) error {
+	p, ok := c.ext().portals[m.Portal]
+	if !ok {
+		return pgerror.New(pgerror.InvalidCursorName, "portal %q does not exist", m.Portal)
+	}
+	if p.stmt == nil {
+		c.be.Send(&pgproto3.EmptyQueryResponse{})
+		return nil
+	}
+	if p.done {
+		// PostgreSQL answers a finished portal with an empty completion.
+		c.be.Send(&pgproto3.CommandComplete{CommandTag: commandTag(p.stmt.Tag(), 0)})
+		return nil
+	}
+	// A CancelRequest now cancels this portal's work.
+	c.stmtMu.Lock()
+	c.stmtStop, c.busy = p.cancel, true
+	c.stmtMu.Unlock()
+	defer func() {
+		c.stmtMu.Lock()
+		c.stmtStop, c.busy = nil, false
+		c.stmtMu.Unlock()
+	}()
+
+	tag := p.stmt.Tag()
+	if p.result == nil {
+		if c.tx == TxFailed && tag != "COMMIT" && tag != "ROLLBACK" {
+			return pgerror.New(pgerror.InFailedSQLTransaction,
+				"current transaction is aborted, commands ignored until end of transaction block")
+		}
+		res, err := p.stmt.Execute(p.ctx)
+		if err != nil {
+			return err
+		}
+		p.result = res
+		if schema := res.Schema(); schema != nil {
+			enc, err := pgtypes.NewRowEncoder(schema, p.formats, c.session.EncodeOptions())
+			if err != nil {
+				return pgerror.Wrap(err, pgerror.FeatureNotSupported)
+			}
+			p.enc = enc
+		}
+	}
+	var rows int64
+	var vals [][]byte
+	for p.enc != nil && (m.MaxRows == 0 || rows < int64(m.MaxRows)) {
+		if p.batch == nil || p.offset >= int(p.batch.NumRows()) {
+			if p.batch != nil {
+				p.batch.Release()
+				p.batch = nil
+			}
+			batch, err := p.result.Next(p.ctx)
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return err
+			}
+			p.batch, p.offset = batch, 0
+			continue
+		}
+		var err error
+		vals, err = p.enc.EncodeRow(p.batch, p.offset, vals)
+		if err != nil {
+			return pgerror.Wrap(err, pgerror.InternalError)
+		}
+		c.be.Send(&pgproto3.DataRow{Values: vals})
+		p.offset++
+		rows++
+		if rows%1024 == 0 {
+			if err := c.be.Flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if p.enc != nil && m.MaxRows > 0 && rows == int64(m.MaxRows) && c.portalHasMore(p) {
+		c.be.Send(&pgproto3.PortalSuspended{})
+		return nil
+	}
+	p.done = true
+	for _, n := range p.result.Notices() {
+		c.sendNotice(n)
+	}
+	for _, kv := range p.result.Changed() {
+		c.be.Send(&pgproto3.ParameterStatus{Name: kv[0], Value: kv[1]})
+	}
+	// The rows are out; free the engine now rather than at Sync.
+	if p.batch != nil {
+		p.batch.Release()
+		p.batch = nil
+	}
+	p.result.Close()
+	p.result = nil
+	c.applyTransaction(tag)
+	c.endTransactionPortals(tag)
+	c.be.Send(&pgproto3.CommandComplete{CommandTag: commandTag(tag, rows)})
+	return nil
+}
+
+// portalHasMore reports whether a portal that filled its row limit has rows
+// left, reading ahead one batch if it must.
+func (c *conn) portalHasMore(p *portal) bool {
+	if p.batch != nil && p.offset < int(p.batch.NumRows()) {
+		return true
+	}
+	if p.batch != nil {
+		p.batch.Release()
+		p.batch = nil
+	}
+	batch, err := p.result.Next(p.ctx)
+	if err != nil {
+		// io.EOF: nothing left; another error surfaces on the next Execute
+		// as a finished portal, which is what PostgreSQL would report too.
+		return false
+	}
+	p.batch, p.offset = batch, 0
+	return batch.NumRows() > 0
+}
