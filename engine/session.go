@@ -59,8 +59,15 @@ func (e *Engine) NewSession(ctx context.Context, info wire.SessionInfo) (wire.Se
 	return s, nil
 }
 
-// Close releases the session's engine connection.
-func (s *Session) Close() error { return s.conn.Close() }
+// Close releases the session's engine connection and any result still
+// holding it.
+func (s *Session) Close() error {
+	if s.active != nil {
+		s.active.Close()
+		s.active = nil
+	}
+	return s.conn.Close()
+}
 
 // ParameterStatus implements wire.Session.
 func (s *Session) ParameterStatus() [][2]string { return s.settings.reported() }
