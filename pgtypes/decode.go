@@ -17,6 +17,8 @@ var ErrParamFormat = errors.New("invalid parameter value")
 // postgresEpoch is where PostgreSQL's binary dates and timestamps count from.
 var postgresEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
+const postgresEpochMicros = 946_684_800_000_000
+
 // DecodeParam turns one Bind parameter into the Go value the engine binds:
 // int64, float64, bool, string, []byte, time.Time, or nil for NULL (data ==
 // nil). Text format follows the types' input functions, binary format their
@@ -80,10 +82,42 @@ func decodeText(oid OID, s string) (any, error) {
 			return b, nil
 		}
 		return []byte(s), nil
+	case DateOID, TimestampOID, TimestamptzOID:
+		// PostgreSQL's output forms, including the " BC" suffix the engine
+		// cannot read; anything else (infinity, other styles) is left to the
+		// engine's cast.
+		if t, ok := parsePGTime(s, oid == TimestamptzOID); ok {
+			return t, nil
+		}
 	}
-	// Dates, timestamps, numerics, text and the rest: the engine casts the
-	// text with its own input rules.
+	// Numerics, text and the rest: the engine casts the text with its own
+	// input rules.
 	return s, nil
+}
+
+// parsePGTime reads ISO dates and timestamps as PostgreSQL prints them:
+// "2024-03-15", "2024-03-15 14:30:00.123+05:30", with an optional " BC".
+func parsePGTime(s string, zoned bool) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	bc := strings.HasSuffix(s, " BC")
+	s = strings.TrimSuffix(s, " BC")
+	layouts := []string{"2006-01-02", "2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999"}
+	if zoned {
+		layouts = append(layouts, "2006-01-02 15:04:05.999999999Z07", "2006-01-02 15:04:05.999999999Z07:00",
+			"2006-01-02 15:04:05.999999999Z07:00:00", "2006-01-02T15:04:05.999999999Z07:00")
+	}
+	for _, layout := range layouts {
+		t, err := time.Parse(layout, s)
+		if err != nil {
+			continue
+		}
+		if bc {
+			// Year 1 BC is astronomical year 0.
+			t = t.AddDate(1-2*t.Year(), 0, 0)
+		}
+		return t.UTC(), true
+	}
+	return time.Time{}, false
 }
 
 func decodeBinary(oid OID, b []byte) (any, error) {
@@ -138,8 +172,11 @@ func decodeBinary(oid OID, b []byte) (any, error) {
 			return nil, err
 		}
 		days := int32(binary.BigEndian.Uint32(b))
-		if days == math.MaxInt32 || days == math.MinInt32 {
-			return nil, paramError(oid, BinaryFormat, "infinite dates are not supported")
+		switch days {
+		case math.MaxInt32:
+			return "infinity", nil
+		case math.MinInt32:
+			return "-infinity", nil
 		}
 		return postgresEpoch.AddDate(0, 0, int(days)), nil
 	case TimestampOID, TimestamptzOID:
@@ -147,10 +184,14 @@ func decodeBinary(oid OID, b []byte) (any, error) {
 			return nil, err
 		}
 		us := int64(binary.BigEndian.Uint64(b))
-		if us == math.MaxInt64 || us == math.MinInt64 {
-			return nil, paramError(oid, BinaryFormat, "infinite timestamps are not supported")
+		switch us {
+		case math.MaxInt64:
+			return "infinity", nil
+		case math.MinInt64:
+			return "-infinity", nil
 		}
-		return postgresEpoch.Add(time.Duration(us) * time.Microsecond), nil
+		// Unix microseconds, not a Duration: those overflow past ±292 years.
+		return time.UnixMicro(us + postgresEpochMicros).UTC(), nil
 	case NumericOID:
 		return decodeNumericBinary(b)
 	}

@@ -34,6 +34,10 @@ func TestDecodeParamMatchesPgxEncoding(t *testing.T) {
 		{pgtypes.DateOID, time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC), time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC)},
 		{pgtypes.TimestampOID, ts, ts},
 		{pgtypes.TimestamptzOID, ts, ts},
+		// Far from 2000 (beyond a time.Duration) and before Christ.
+		{pgtypes.TimestamptzOID, time.Date(-100, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(-100, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{pgtypes.TimestampOID, time.Date(2500, 6, 1, 12, 0, 0, 0, time.UTC), time.Date(2500, 6, 1, 12, 0, 0, 0, time.UTC)},
+		{pgtypes.DateOID, time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC)},
 	}
 	for _, tc := range tests {
 		for _, format := range []int16{pgtype.TextFormatCode, pgtype.BinaryFormatCode} {

@@ -62,6 +62,8 @@ func TestPlanRewritesQueries(t *testing.T) {
 			"SELECT 1 AS a UNION SELECT 2", 0},
 		{"generate_series is allowed", "SELECT * FROM generate_series(1, 3) g",
 			"SELECT * FROM generate_series(1, 3) g", 0},
+		{"bytea hex literals decode as PostgreSQL does", `SELECT '\x0aff'::bytea AS b, 'x'::bytea AS e`,
+			`SELECT unhex('0aff') AS b, 'x'::bytea AS e`, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -37,6 +37,7 @@ var queryTransforms = []Transform{
 	{Name: "table-function-allowlist", Apply: checkTableFunctions},
 	{Name: "datasets-to-scans", Apply: datasetsToScans},
 	{Name: "postgres-column-names", Apply: postgresColumnNames},
+	{Name: "bytea-hex-literals", Apply: byteaHexLiterals},
 }
 
 // allowedTableFunctions are the engine's table functions client SQL may use
