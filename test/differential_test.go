@@ -34,7 +34,7 @@ func loadIntoPostgres(t *testing.T, f *fixture) *pgx.Conn {
 		"DROP SCHEMA IF EXISTS " + schema + " CASCADE",
 		"CREATE SCHEMA " + schema,
 		"SET search_path = " + schema,
-		`CREATE TABLE people (id int8 PRIMARY KEY, active bool, age int8, city text, joined date, name text, score float8)`,
+		`CREATE TABLE people (id int8 PRIMARY KEY, active bool, age int8, city text, joined date, name text, score float8, seen timestamptz)`,
 		`CREATE TABLE visits (person_id int8, visit_id text, amount float8, page text, PRIMARY KEY (person_id, visit_id))`,
 	}
 	for _, s := range stmts {
@@ -44,9 +44,9 @@ func loadIntoPostgres(t *testing.T, f *fixture) *pgx.Conn {
 	}
 	rows := make([][]any, len(f.people))
 	for i, p := range f.people {
-		rows[i] = []any{p.ID, p.Active, p.Age, p.City, p.Joined, p.Name, p.Score}
+		rows[i] = []any{p.ID, p.Active, p.Age, p.City, p.Joined, p.Name, p.Score, p.Seen}
 	}
-	if _, err := conn.CopyFrom(ctx, pgx.Identifier{"people"}, []string{"id", "active", "age", "city", "joined", "name", "score"}, pgx.CopyFromRows(rows)); err != nil {
+	if _, err := conn.CopyFrom(ctx, pgx.Identifier{"people"}, []string{"id", "active", "age", "city", "joined", "name", "score", "seen"}, pgx.CopyFromRows(rows)); err != nil {
 		t.Fatal(err)
 	}
 	rows = rows[:0]
@@ -102,6 +102,16 @@ var differentialCorpus = []struct {
 	{"SELECT id FROM people WHERE id IN (SELECT person_id FROM visits WHERE amount > 500) ORDER BY id", true},
 	{"WITH busy AS (SELECT person_id, count(*) AS n FROM visits GROUP BY person_id) SELECT a.person_id, a.n FROM busy a JOIN busy b ON a.person_id = b.person_id ORDER BY 1", true},
 	{"SELECT id, (SELECT count(*) FROM visits v WHERE v.person_id = p.id) AS n FROM people p ORDER BY id", true},
+	// Casts.
+	{"SELECT id, age::float8 AS f, age::text || '!' AS t, '42'::int8 + age AS n FROM people ORDER BY id", true},
+	{"SELECT id, joined::timestamp AS ts, joined::text AS d, seen::date AS day, CAST(age AS text) AS a FROM people ORDER BY id", true},
+	{"SELECT CAST('2024-02-29' AS date) AS d, '12:34:56'::time AS t, '1 day'::interval AS i, 7 / 2 AS q, 7 % 3 AS r, -7 / 2 AS nq", true},
+	// Date and time output.
+	{"SELECT id, seen FROM people ORDER BY seen, id LIMIT 30", true},
+	{"SELECT id, date_trunc('day', seen) AS day, seen + interval '90 minutes' AS later FROM people ORDER BY id", true},
+	{"SELECT min(seen), max(seen), min(joined), max(joined) FROM people", true},
+	{"SELECT id FROM people WHERE seen BETWEEN '2024-03-01T00:00:00Z' AND '2024-06-01T00:00:00Z' ORDER BY id", true},
+	{"SELECT joined, count(*) FROM people WHERE joined > '2022-06-30' GROUP BY joined ORDER BY joined", true},
 	// Window functions.
 	{"SELECT id, city, row_number() OVER (PARTITION BY city ORDER BY age, id) AS rn FROM people ORDER BY id", true},
 	{"SELECT id, sum(age) OVER (ORDER BY id ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) AS s FROM people ORDER BY id", true},

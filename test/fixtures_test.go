@@ -23,8 +23,9 @@ type person struct {
 	Age    int64
 	Score  *float64 // missing in some items
 	Active bool
-	City   *string // missing in some items
-	Joined string  // YYYY-MM-DD
+	City   *string   // missing in some items
+	Joined string    // YYYY-MM-DD
+	Seen   time.Time // stored as RFC 3339 text in varied zones, read as timestamptz
 }
 
 type visit struct {
@@ -75,6 +76,8 @@ func buildFixture(ctx context.Context, client dynamoClient) (*fixture, error) {
 			Age:    int64(18 + rng.IntN(60)),
 			Active: rng.IntN(3) != 0,
 			Joined: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, rng.IntN(1500)).Format("2006-01-02"),
+			Seen: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(rng.Int64N(400*24*3600*1000)) * time.Millisecond).
+				In(time.FixedZone("", (rng.IntN(25)-12)*3600)),
 		}
 		if rng.IntN(5) != 0 {
 			// Quarters are exact in binary, so sums do not depend on the order
@@ -114,6 +117,7 @@ func buildFixture(ctx context.Context, client dynamoClient) (*fixture, error) {
 			"age":    num(p.Age),
 			"active": &types.AttributeValueMemberBOOL{Value: p.Active},
 			"joined": &types.AttributeValueMemberS{Value: p.Joined},
+			"seen":   &types.AttributeValueMemberS{Value: p.Seen.Format("2006-01-02T15:04:05.000Z07:00")},
 		}
 		if p.Score != nil {
 			item["score"] = &types.AttributeValueMemberN{Value: strconv.FormatFloat(*p.Score, 'f', -1, 64)}
