@@ -98,6 +98,13 @@ type statement struct {
 
 func (st *statement) Tag() string { return st.plan.Tag }
 
+func (st *statement) Target() string {
+	if st.plan.Kind == planner.Deallocate {
+		return st.plan.Name
+	}
+	return ""
+}
+
 func (st *statement) Execute(ctx context.Context) (wire.Result, error) {
 	s := st.session
 	p := st.plan
@@ -133,7 +140,9 @@ func (st *statement) Execute(ctx context.Context) (wire.Result, error) {
 		before := s.settings.reported()
 		s.settings.resetAll()
 		return &commandResult{changed: diff(before, s.settings.reported())}, nil
-	case planner.Begin, planner.Commit, planner.Rollback:
+	case planner.Begin, planner.Commit, planner.Rollback, planner.Deallocate:
+		// The wire layer owns prepared statements and the transaction
+		// status; the engine has nothing to undo for a read-only session.
 		return &commandResult{}, nil
 	}
 	return nil, pgerror.New(pgerror.FeatureNotSupported, "statement kind %v cannot be executed", p.Kind)

@@ -33,9 +33,11 @@ const (
 	Rollback
 	// Discard is DISCARD ALL: settings and prepared statements are dropped.
 	Discard
+	// Deallocate drops a prepared statement (Name) or all of them (Name "all").
+	Deallocate
 )
 
-var kindNames = [...]string{"Query", "Set", "Reset", "Show", "Begin", "Commit", "Rollback", "Discard"}
+var kindNames = [...]string{"Query", "Set", "Reset", "Show", "Begin", "Commit", "Rollback", "Discard", "Deallocate"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
@@ -147,6 +149,12 @@ func (p *Planner) planOne(raw *pg.RawStmt, source, id string) (Statement, error)
 			return st, pgerror.New(pgerror.FeatureNotSupported, "only DISCARD ALL is supported")
 		}
 		st.Kind, st.Tag = Discard, "DISCARD ALL"
+		return st, nil
+	case *pg.Node_DeallocateStmt:
+		st.Kind, st.Tag, st.Name = Deallocate, "DEALLOCATE", n.DeallocateStmt.Name
+		if n.DeallocateStmt.Name == "" {
+			st.Tag, st.Name = "DEALLOCATE ALL", "all"
+		}
 		return st, nil
 	case *pg.Node_CopyStmt:
 		if n.CopyStmt.Filename != "" || n.CopyStmt.IsProgram {

@@ -146,6 +146,8 @@ func TestPlanClassifiesSessionStatements(t *testing.T) {
 		{"COMMIT", planner.Commit, "COMMIT", "", ""},
 		{"ROLLBACK", planner.Rollback, "ROLLBACK", "", ""},
 		{"DISCARD ALL", planner.Discard, "DISCARD ALL", "", ""},
+		{"DEALLOCATE stmt_1", planner.Deallocate, "DEALLOCATE", "stmt_1", ""},
+		{"DEALLOCATE ALL", planner.Deallocate, "DEALLOCATE ALL", "all", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.sql, func(t *testing.T) {

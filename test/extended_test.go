@@ -210,3 +210,30 @@ func TestSuspendedPortalSurvivesOtherQueries(t *testing.T) {
 		t.Fatalf("portal gave %d rows in total, want %d", rows, len(f.people))
 	}
 }
+
+func TestDeallocateAndDiscardDropStatements(t *testing.T) {
+	_, gw := fixtureGateway(t, nil)
+	conn := connectExtended(t, gw)
+	ctx := context.Background()
+	pc := conn.PgConn()
+	for _, drop := range []string{"DEALLOCATE s1", "DEALLOCATE ALL", "DISCARD ALL"} {
+		if _, err := pc.Prepare(ctx, "s1", "SELECT count(*) FROM people WHERE age > $1", nil); err != nil {
+			t.Fatal(err)
+		}
+		if r := pc.ExecPrepared(ctx, "s1", [][]byte{[]byte("30")}, nil, nil).Read(); r.Err != nil {
+			t.Fatalf("before %s: %v", drop, r.Err)
+		}
+		res, err := pc.Exec(ctx, drop).ReadAll()
+		if err != nil {
+			t.Fatalf("%s: %v", drop, err)
+		}
+		if tag := res[0].CommandTag.String(); tag != drop && !(drop == "DEALLOCATE s1" && tag == "DEALLOCATE") {
+			t.Errorf("%s: tag %q", drop, tag)
+		}
+		r := pc.ExecPrepared(ctx, "s1", [][]byte{[]byte("30")}, nil, nil).Read()
+		var pe *pgconn.PgError
+		if !errors.As(r.Err, &pe) || pe.Code != "26000" {
+			t.Errorf("after %s the statement still runs: %v", drop, r.Err)
+		}
+	}
+}

@@ -62,6 +62,9 @@ type Prepared interface {
 type Statement interface {
 	// Tag is the command tag's verb: SELECT, SET, SHOW, BEGIN, COMMIT, ...
 	Tag() string
+	// Target names what DEALLOCATE drops ("all" for every statement); empty
+	// for other statements.
+	Target() string
 	// Execute starts the statement. The Result must be closed.
 	Execute(ctx context.Context) (Result, error)
 }

@@ -322,6 +322,7 @@ func (c *conn) execute(m *pgproto3.Execute) error {
 	p.result = nil
 	c.applyTransaction(tag)
 	c.endTransactionPortals(tag)
+	c.applySessionReset(tag, p.stmt.Target())
 	c.be.Send(&pgproto3.CommandComplete{CommandTag: commandTag(tag, rows)})
 	return nil
 }

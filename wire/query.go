@@ -69,8 +69,21 @@ func (c *conn) runStatement(ctx context.Context, st Statement) error {
 	}
 	c.applyTransaction(tag)
 	c.endTransactionPortals(tag)
+	c.applySessionReset(tag, st.Target())
 	c.be.Send(&pgproto3.CommandComplete{CommandTag: commandTag(tag, rows)})
 	return nil
+}
+
+// applySessionReset drops the protocol-level objects DISCARD ALL and
+// DEALLOCATE name.
+func (c *conn) applySessionReset(tag, target string) {
+	switch {
+	case tag == "DISCARD ALL" || tag == "DEALLOCATE ALL":
+		c.closeAllPortals()
+		clear(c.ext().statements)
+	case tag == "DEALLOCATE":
+		delete(c.ext().statements, target)
+	}
 }
 
 // applyTransaction moves the transaction status as PostgreSQL would.
