@@ -34,6 +34,8 @@ type Spec struct {
 	ScanSegments int
 	Types        attrarrow.Options
 	Client       API
+	// Description is the dataset's comment (pg_description), "" for none.
+	Description string
 }
 
 // IndexKind tells a global from a local secondary index.

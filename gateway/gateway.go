@@ -2,12 +2,16 @@ package gateway
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -62,6 +66,7 @@ func Specs(ctx context.Context, cfg *config.Config) ([]catalog.Spec, error) {
 		specs = append(specs, catalog.Spec{
 			Name:         d.Name,
 			Schema:       d.Schema,
+			Description:  d.Description,
 			Table:        d.Table,
 			Region:       d.Region,
 			SampleSize:   d.SchemaInferMaxRecords,
@@ -101,6 +106,19 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Gateway,
 	if err := wire.ValidateListen(cfg.Runtime.PG.Listen, users); err != nil {
 		return nil, fmt.Errorf("%s: runtime.pg.listen: %w", cfg.Path, err)
 	}
+	// The config has no key for the auth method: users log in with
+	// wire's default, SCRAM-SHA-256.
+	wcfg := wire.Config{Users: users, Logger: log}
+	if t := cfg.Runtime.PG.TLS; t != nil {
+		tc, err := loadTLS(t)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", cfg.Path, err)
+		}
+		wcfg.TLS = tc
+	}
+	if err := wcfg.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: runtime.pg: %w", cfg.Path, err)
+	}
 	for _, d := range cfg.Datasets {
 		if d.Acceleration.Enabled {
 			log.Warn("acceleration is not implemented yet; the dataset is read live from DynamoDB", "dataset", d.QualifiedName())
@@ -119,7 +137,7 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Gateway,
 		return nil, err
 	}
 	g := &Gateway{Catalog: cat, log: log, engine: eng, served: make(chan error, 1)}
-	g.server = wire.NewServer(wire.Config{Users: users, Logger: log}, eng)
+	g.server = wire.NewServer(wcfg, eng)
 	g.ln, err = net.Listen("tcp", cfg.Runtime.PG.Listen)
 	if err != nil {
 		eng.Close()
@@ -135,6 +153,33 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Gateway,
 	go func() { g.served <- g.server.Serve(g.ln) }()
 	log.Info("pgdynamo listening", "addr", g.ln.Addr().String(), "datasets", len(cat.Datasets()))
 	return g, nil
+}
+
+// loadTLS reads the server certificate and key named by runtime.pg.tls.
+// Errors name the key whose file is wrong.
+func loadTLS(t *config.TLS) (*tls.Config, error) {
+	certPEM, err := os.ReadFile(t.Cert)
+	if err != nil {
+		return nil, fmt.Errorf("runtime.pg.tls.cert: %w", err)
+	}
+	keyPEM, err := os.ReadFile(t.Key)
+	if err != nil {
+		return nil, fmt.Errorf("runtime.pg.tls.key: %w", err)
+	}
+	block, _ := pem.Decode(certPEM)
+	if block == nil || block.Type != "CERTIFICATE" {
+		return nil, fmt.Errorf("runtime.pg.tls.cert: %s does not start with a PEM certificate", t.Cert)
+	}
+	if _, err := x509.ParseCertificate(block.Bytes); err != nil {
+		return nil, fmt.Errorf("runtime.pg.tls.cert: %s: %w", t.Cert, err)
+	}
+	// The certificate is sound, so what X509KeyPair refuses is the key, or
+	// a key that is not the certificate's.
+	pair, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		return nil, fmt.Errorf("runtime.pg.tls.key: %s (for the certificate %s): %w", t.Key, t.Cert, err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}, nil
 }
 
 // Addr is the PostgreSQL listener's address.

@@ -13,6 +13,7 @@
 // own goroutine with a context that a CancelRequest for its BackendKeyData,
 // a disconnect or Shutdown cancels, which stops the engine's DynamoDB calls.
 //
-// Known debts: the extended query protocol, md5/SCRAM auth and TLS are the
-// front-door issue's work; today a client that sends Parse gets 0A000.
+// Known debts: the extended query protocol is the front-door issue's work;
+// today a client that sends Parse gets 0A000. SCRAM offers no channel
+// binding (SCRAM-SHA-256-PLUS), and the auth method has no config key yet.
 package wire

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -21,6 +22,26 @@ type Config struct {
 	// MaxMessageSize bounds one frontend message; 0 means 16 MiB.
 	MaxMessageSize int
 	Logger         *slog.Logger
+
+	// Auth is the password method when Users is not empty. The zero value
+	// is AuthSCRAMSHA256, PostgreSQL 15's default.
+	Auth AuthMethod
+	// TLS, when set, answers SSLRequest with 'S' and a TLS handshake (TLS 1.2
+	// at least, whatever MinVersion says) and accepts direct TLS
+	// (sslnegotiation=direct). nil answers 'N'. It needs a certificate.
+	TLS *tls.Config
+	// RequireTLS refuses logins without TLS (FATAL 28000). Default false:
+	// with TLS set, plaintext clients are still served, as PostgreSQL's
+	// default pg_hba.conf ("host" lines) does. It needs TLS.
+	RequireTLS bool
+	// MaxLoginFailures is how many failed logins a remote IP may have within
+	// LoginFailureWindow before its further logins are refused (FATAL 53300)
+	// until the oldest failure leaves the window. 0 means 5; negative turns
+	// the limit off.
+	MaxLoginFailures int
+	// LoginFailureWindow is the failed-login limit's window; 0 means one
+	// minute.
+	LoginFailureWindow time.Duration
 }
 
 // Server accepts PostgreSQL connections and runs them against an Engine.
@@ -31,6 +52,7 @@ type Server struct {
 
 	cancels cancelRegistry
 	nextPID atomic.Uint32
+	auth    authState
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}

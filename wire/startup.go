@@ -1,9 +1,10 @@
 package wire
 
 import (
-	"crypto/subtle"
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgproto3"
@@ -21,18 +22,55 @@ const startupTimeout = 30 * time.Second
 
 func (c *conn) startup() error {
 	c.nc.SetDeadline(time.Now().Add(startupTimeout))
-	defer c.nc.SetDeadline(time.Time{})
-	c.be = pgproto3.NewBackend(c.nc, c.nc)
-	c.be.SetMaxBodyLen(c.server.cfg.MaxMessageSize)
+	defer func() { c.nc.SetDeadline(time.Time{}) }() // nc may be the TLS connection by then
+	first := make([]byte, 1)
+	if _, err := io.ReadFull(c.nc, first); err != nil {
+		return err
+	}
+	var r io.Reader = io.MultiReader(bytes.NewReader(first), c.nc)
+	if first[0] == tlsHandshakeRecord && c.server.cfg.TLS != nil {
+		if err := c.startTLS(&prefixConn{Conn: c.nc, prefix: first}, true); err != nil {
+			return err
+		}
+		r = c.nc
+	}
+	in := &countingReader{r: r}
+	c.newStartupBackend(in)
+	var negotiated int64 // bytes of the SSLRequest and GSSENCRequest packets read
 	for {
 		msg, err := c.be.ReceiveStartupMessage()
 		if err != nil {
 			return err
 		}
 		switch m := msg.(type) {
-		case *pgproto3.SSLRequest, *pgproto3.GSSEncRequest:
-			// No TLS or GSS configured: 'N' and the client continues in
-			// plain text on the same socket.
+		case *pgproto3.SSLRequest:
+			negotiated += negotiationPacketLen
+			if c.encrypted() {
+				return c.fatal(pgerror.New(pgerror.ProtocolViolation, "SSLRequest on an encrypted connection"))
+			}
+			if c.server.cfg.TLS == nil {
+				if _, err := c.nc.Write([]byte{'N'}); err != nil {
+					return err
+				}
+				continue
+			}
+			if in.n != negotiated {
+				return c.fatal(pgerror.New(pgerror.ProtocolViolation, "received unencrypted data after SSL request"))
+			}
+			if _, err := c.nc.Write([]byte{'S'}); err != nil {
+				return err
+			}
+			if err := c.startTLS(c.nc, false); err != nil {
+				return err
+			}
+			in = &countingReader{r: c.nc}
+			c.newStartupBackend(in)
+		case *pgproto3.GSSEncRequest:
+			// No GSS: 'N' and the client continues on the same socket.
+			negotiated += negotiationPacketLen
+			if c.encrypted() {
+				return c.fatal(pgerror.New(pgerror.ProtocolViolation, "GSSENCRequest on an encrypted connection"))
+			}
 			if _, err := c.nc.Write([]byte{'N'}); err != nil {
 				return err
 			}
@@ -45,6 +83,14 @@ func (c *conn) startup() error {
 			return fmt.Errorf("unexpected startup message %T", msg)
 		}
 	}
+}
+
+// negotiationPacketLen is the length of SSLRequest and GSSENCRequest.
+const negotiationPacketLen = 8
+
+func (c *conn) newStartupBackend(r io.Reader) {
+	c.be = pgproto3.NewBackend(r, c.nc)
+	c.be.SetMaxBodyLen(c.server.cfg.MaxMessageSize)
 }
 
 func (c *conn) fatal(err *pgerror.Error) error {
@@ -62,6 +108,11 @@ func (c *conn) login(m *pgproto3.StartupMessage) error {
 	database := m.Parameters["database"]
 	if database == "" {
 		database = user
+	}
+	if c.server.cfg.RequireTLS && !c.encrypted() {
+		// 28000, as PostgreSQL answers when pg_hba.conf has only hostssl lines.
+		return c.fatal(pgerror.New(pgerror.InvalidAuthorizationSpec, "this server accepts only TLS connections").
+			WithHint("Connect with sslmode=require."))
 	}
 	if err := c.authenticate(user); err != nil {
 		return err
@@ -91,38 +142,5 @@ func (c *conn) login(m *pgproto3.StartupMessage) error {
 	c.be.Send(&pgproto3.BackendKeyData{ProcessID: c.pid, SecretKey: c.secret})
 	c.log.Debug("session started")
 	c.readyForQuery()
-	return nil
-}
-
-// authenticate runs the password exchange when users are configured.
-// Without users the server trusts the client; ValidateListen allows that
-// only on loopback.
-func (c *conn) authenticate(user string) error {
-	users := c.server.cfg.Users
-	if len(users) == 0 {
-		return nil
-	}
-	c.be.Send(&pgproto3.AuthenticationCleartextPassword{})
-	if err := c.be.Flush(); err != nil {
-		return err
-	}
-	if err := c.be.SetAuthType(pgproto3.AuthTypeCleartextPassword); err != nil {
-		return err
-	}
-	msg, err := c.be.Receive()
-	if err != nil {
-		return err
-	}
-	pw, ok := msg.(*pgproto3.PasswordMessage)
-	if !ok {
-		return c.fatal(pgerror.New(pgerror.ProtocolViolation, "expected a password message, got %T", msg))
-	}
-	want, known := users[user]
-	// Compare even for unknown users so timing does not reveal which exist.
-	match := subtle.ConstantTimeCompare([]byte(pw.Password), []byte(want)) == 1
-	if !known || !match {
-		c.log.Warn("failed login", "user", user, "remote", c.nc.RemoteAddr().String())
-		return c.fatal(pgerror.New(pgerror.InvalidPassword, "password authentication failed for user %q", user))
-	}
 	return nil
 }
