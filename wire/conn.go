@@ -66,7 +66,9 @@ func (s *Server) newConn(nc net.Conn) *conn {
 
 func (c *conn) serve() {
 	defer c.cancel()
-	defer c.nc.Close()
+	// Close whatever the connection is by then: after a TLS upgrade that is
+	// the *tls.Conn, whose Close sends close_notify.
+	defer func() { c.netConn().Close() }()
 	if err := c.startup(); err != nil {
 		if !errors.Is(err, io.EOF) && !errors.Is(err, errHandled) {
 			c.log.Debug("startup failed", "remote", c.nc.RemoteAddr().String(), "err", err)
@@ -211,7 +213,15 @@ func (c *conn) closeWhenIdle() {
 
 func (c *conn) abort() {
 	c.cancel()
-	c.nc.Close()
+	c.netConn().Close()
+}
+
+// netConn returns the connection's current transport; the TLS upgrade
+// swaps it under stmtMu.
+func (c *conn) netConn() net.Conn {
+	c.stmtMu.Lock()
+	defer c.stmtMu.Unlock()
+	return c.nc
 }
 
 // beginStatement returns the context one statement runs under.
