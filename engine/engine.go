@@ -123,6 +123,10 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		e.Close()
 		return nil, err
 	}
+	if err := e.installCatalogShim(ctx, conn); err != nil {
+		e.Close()
+		return nil, err
+	}
 	return e, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"strconv"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -36,7 +37,7 @@ func (p *prepared) Bind(_ context.Context, params []any) (wire.Statement, error)
 	if p.plan.Kind != planner.Query {
 		return &statement{session: p.session, plan: *p.plan}, nil
 	}
-	plans, err := p.session.engine.planner.Plan(p.plan.Source, p.session.newQueryID())
+	plans, err := p.session.planner().Plan(p.plan.Source, p.session.newQueryID())
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +50,7 @@ func (s *Session) newQueryID() string {
 
 // Prepare implements wire.Session.
 func (s *Session) Prepare(ctx context.Context, sql string, paramOIDs []uint32) (wire.Prepared, error) {
-	plans, err := s.engine.planner.Plan(sql, s.newQueryID())
+	plans, err := s.planner().Plan(sql, s.newQueryID())
 	if err != nil {
 		return nil, err
 	}
@@ -111,6 +112,12 @@ func (s *Session) describeQuery(ctx context.Context, p *prepared, declared []uin
 				p.paramOIDs[i] = declared[i]
 				continue
 			}
+			// A parameter written as a cast has that type, as in
+			// PostgreSQL; otherwise take what the engine inferred.
+			if oid, ok := oidByTypeName(p.plan.ParamTypes[i+1]); ok {
+				p.paramOIDs[i] = oid
+				continue
+			}
 			t, err := stmt.ParamType(i + 1)
 			if err != nil {
 				return err
@@ -156,6 +163,20 @@ func paramOID(t duckdb.Type) uint32 {
 		return pgtypes.UUIDOID
 	}
 	return pgtypes.TextOID
+}
+
+var typesByName = sync.OnceValue(func() map[string]uint32 {
+	m := map[string]uint32{}
+	for _, t := range pgtypes.All() {
+		m[t.Name] = t.OID
+	}
+	return m
+})
+
+// oidByTypeName finds a type pgtypes knows by its pg_type name.
+func oidByTypeName(name string) (uint32, bool) {
+	oid, ok := typesByName()[name]
+	return oid, ok
 }
 
 // namedArgs turns decoded parameters into driver arguments.

@@ -29,6 +29,8 @@ type Session struct {
 	conn     *sql.Conn
 	settings *settings
 	log      *slog.Logger
+	// info is what the client said at startup (user, database, pid).
+	info wire.SessionInfo
 	// active is the query whose streaming result holds the connection.
 	active *queryResult
 }
@@ -39,7 +41,7 @@ func (e *Engine) NewSession(ctx context.Context, info wire.SessionInfo) (wire.Se
 	if err != nil {
 		return nil, fmt.Errorf("opening an engine connection: %w", err)
 	}
-	s := &Session{engine: e, conn: conn, settings: newSettings(e.cfg.ServerVersion), log: info.Logger}
+	s := &Session{engine: e, conn: conn, settings: newSettings(e.cfg.ServerVersion), log: info.Logger, info: info}
 	if s.log == nil {
 		s.log = e.log
 	}
@@ -79,7 +81,7 @@ func (s *Session) EncodeOptions() pgtypes.Options {
 
 // Plan implements wire.Session.
 func (s *Session) Plan(ctx context.Context, sql string) ([]wire.Statement, error) {
-	planned, err := s.engine.planner.Plan(sql, s.newQueryID())
+	planned, err := s.planner().Plan(sql, s.newQueryID())
 	if err != nil {
 		return nil, err
 	}

@@ -72,11 +72,16 @@ type Statement struct {
 	// it, so the engine can find the running statement a scan belongs to.
 	ID    string
 	Scans []ScanRef
+	// ParamTypes maps $n to the PostgreSQL type name it is cast to in the
+	// query, for parameters written as casts.
+	ParamTypes map[int]string
 }
 
 // Planner plans SQL against a catalog.
 type Planner struct {
 	catalog *catalog.Catalog
+	// session, when set (WithSession), answers the session functions.
+	session *catalog.Session
 }
 
 // New returns a planner over cat.

@@ -61,7 +61,9 @@ func TestPlanRewritesQueries(t *testing.T) {
 		{"union takes names from the left arm", "SELECT 1 AS a UNION SELECT 2",
 			"SELECT 1 AS a UNION SELECT 2", 0},
 		{"generate_series is allowed", "SELECT * FROM generate_series(1, 3) g",
-			"SELECT * FROM generate_series(1, 3) g", 0},
+			"SELECT * FROM generate_series(1, 3) g(g)", 0},
+		{"BC dates keep their era", "SELECT '0044-03-15 BC'::date AS d, '0101-01-01 00:00:00Z BC'::timestamptz AS t, '2024-01-01'::date AS a",
+			"SELECT '0044-03-15 (BC)'::date AS d, '0101-01-01 (BC) 00:00:00Z'::timestamptz AS t, '2024-01-01'::date AS a", 0},
 		{"bytea hex literals decode as PostgreSQL does", `SELECT '\x0aff'::bytea AS b, 'x'::bytea AS e`,
 			`SELECT unhex('0aff') AS b, 'x'::bytea AS e`, 0},
 	}
@@ -81,6 +83,24 @@ func TestPlanRewritesQueries(t *testing.T) {
 				t.Errorf("got %d scans, want %d", len(stmts[0].Scans), tc.scans)
 			}
 		})
+	}
+}
+
+func TestPlanRecordsParameterCasts(t *testing.T) {
+	p := testPlanner(t)
+	stmts, err := p.Plan("SELECT $1::date, CAST($2 AS bigint), $3, $1::text, $4::int[] FROM users WHERE id = $5::int", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[int]string{1: "date", 2: "int8", 5: "int4"}
+	got := stmts[0].ParamTypes
+	if len(got) != len(want) {
+		t.Fatalf("ParamTypes = %v, want %v", got, want)
+	}
+	for n, typ := range want {
+		if got[n] != typ {
+			t.Errorf("$%d: %q, want %q", n, got[n], typ)
+		}
 	}
 }
 

@@ -23,6 +23,8 @@ type rewrite struct {
 	scans   []ScanRef
 	// idPrefix starts every scan ID of the statement.
 	idPrefix string
+	// paramTypes is what paramCastTypes found.
+	paramTypes map[int]string
 }
 
 // Transform is one named, tested rewrite of a statement's AST.
@@ -34,10 +36,20 @@ type Transform struct {
 // queryTransforms run in order on every query.
 var queryTransforms = []Transform{
 	{Name: "collect-cte-names", Apply: collectCTENames},
+	{Name: "param-cast-types", Apply: paramCastTypes},
+	{Name: "catalog-function-scans", Apply: catalogFunctionScans},
 	{Name: "table-function-allowlist", Apply: checkTableFunctions},
+	{Name: "catalog-relations", Apply: catalogRelations},
 	{Name: "datasets-to-scans", Apply: datasetsToScans},
 	{Name: "postgres-column-names", Apply: postgresColumnNames},
+	// After column naming, so that replaced expressions keep their names.
+	{Name: "catalog-array-literals", Apply: catalogArrayLiterals},
+	{Name: "catalog-functions", Apply: catalogFunctions},
+	{Name: "catalog-casts", Apply: catalogCasts},
+	{Name: "catalog-operators", Apply: catalogOperators},
+	{Name: "catalog-collations", Apply: catalogCollations},
 	{Name: "bytea-hex-literals", Apply: byteaHexLiterals},
+	{Name: "bc-date-literals", Apply: bcDateLiterals},
 }
 
 // allowedTableFunctions are the engine's table functions client SQL may use
@@ -79,6 +91,7 @@ func (p *Planner) planQuery(source, id string) (Statement, error) {
 	}
 	st.SQL = out
 	st.Scans = rw.scans
+	st.ParamTypes = rw.paramTypes
 	return st, nil
 }
 
@@ -142,9 +155,9 @@ func checkTableFunctions(rw *rewrite, stmt *pg.RawStmt) error {
 	return err
 }
 
-// systemSchemas are answered by the engine itself (a catalog shim will
-// replace them); they are not datasets.
-var systemSchemas = map[string]bool{"pg_catalog": true, "information_schema": true}
+// systemSchemas are answered by the engine itself: catalog-relations has
+// sent pg_catalog and information_schema references to the shim's schema.
+var systemSchemas = map[string]bool{ShimSchema: true}
 
 func datasetsToScans(rw *rewrite, stmt *pg.RawStmt) error {
 	var err error
