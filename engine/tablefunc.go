@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -228,7 +229,7 @@ func (s *scanSource) finish() {
 type columnWriter func(chunk duckdb.DataChunk, col, row int, rec arrow.RecordBatch, offset, n int) error
 
 func writerFor(dt arrow.DataType, recCol int) columnWriter {
-	switch dt.(type) {
+	switch t := dt.(type) {
 	case *arrow.Int64Type:
 		return typedWriter(recCol, func(a *array.Int64, i int) int64 { return a.Value(i) })
 	case *arrow.Float64Type:
@@ -237,6 +238,14 @@ func writerFor(dt arrow.DataType, recCol int) columnWriter {
 		return typedWriter(recCol, func(a *array.String, i int) string { return a.Value(i) })
 	case *arrow.BooleanType:
 		return typedWriter(recCol, func(a *array.Boolean, i int) bool { return a.Value(i) })
+	case *arrow.BinaryType:
+		// DuckDB copies the bytes into the chunk.
+		return typedWriter(recCol, func(a *array.Binary, i int) []byte { return a.Value(i) })
+	case *arrow.Date32Type:
+		return typedWriter(recCol, func(a *array.Date32, i int) time.Time { return a.Value(i).ToTime() })
+	case *arrow.TimestampType:
+		unit := t.Unit
+		return typedWriter(recCol, func(a *array.Timestamp, i int) time.Time { return a.Value(i).ToTime(unit) })
 	}
 	return func(chunk duckdb.DataChunk, col, row int, rec arrow.RecordBatch, offset, n int) error {
 		arr := rec.Column(recCol)
