@@ -86,7 +86,7 @@ func decodeText(oid OID, s string) (any, error) {
 		// PostgreSQL's output forms, including the " BC" suffix the engine
 		// cannot read; anything else (infinity, other styles) is left to the
 		// engine's cast.
-		if t, ok := parsePGTime(s, oid == TimestamptzOID); ok {
+		if t, ok := parsePGTime(s, oid); ok {
 			return t, nil
 		}
 	}
@@ -97,12 +97,19 @@ func decodeText(oid OID, s string) (any, error) {
 
 // parsePGTime reads ISO dates and timestamps as PostgreSQL prints them:
 // "2024-03-15", "2024-03-15 14:30:00.123+05:30", with an optional " BC".
-func parsePGTime(s string, zoned bool) (time.Time, bool) {
+func parsePGTime(s string, oid OID) (time.Time, bool) {
 	s = strings.TrimSpace(s)
 	bc := strings.HasSuffix(s, " BC")
 	s = strings.TrimSuffix(s, " BC")
+	if oid == DateOID {
+		// A date reads only its date part, whatever time follows.
+		if i := strings.IndexAny(s, " T"); i > 0 {
+			s = s[:i]
+		}
+	}
 	layouts := []string{"2006-01-02", "2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999"}
-	if zoned {
+	if oid != DateOID {
+		// timestamp (without zone) ignores a zone, as PostgreSQL does.
 		layouts = append(layouts, "2006-01-02 15:04:05.999999999Z07", "2006-01-02 15:04:05.999999999Z07:00",
 			"2006-01-02 15:04:05.999999999Z07:00:00", "2006-01-02T15:04:05.999999999Z07:00")
 	}
@@ -114,6 +121,10 @@ func parsePGTime(s string, zoned bool) (time.Time, bool) {
 		if bc {
 			// Year 1 BC is astronomical year 0.
 			t = t.AddDate(1-2*t.Year(), 0, 0)
+		}
+		if oid == TimestampOID {
+			// Keep the wall clock: a zone on timestamp input is ignored.
+			t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
 		}
 		return t.UTC(), true
 	}
