@@ -489,11 +489,7 @@ func (r *queryResult) releaseDuck() error {
 	return err
 }
 
-func (r *queryResult) Notices() []*pgerror.Error {
-	r.qs.mu.Lock()
-	defer r.qs.mu.Unlock()
-	return r.qs.notices
-}
+func (r *queryResult) Notices() []*pgerror.Error { return r.qs.noticesOnce() }
 
 func (r *queryResult) Changed() [][2]string { return nil }
 

@@ -28,24 +28,60 @@ type queryState struct {
 	ctx     context.Context
 	mu      sync.Mutex
 	notices []*pgerror.Error
+	noticed bool
 	readers []*scan.Reader
 }
 
-func (qs *queryState) addMismatches(ms []attrarrow.Mismatch) {
-	if qs == nil || len(ms) == 0 {
-		return
-	}
+// mismatchKey groups mismatches of one column by whether the values were
+// kept (with a loss) or replaced by NULL; the two read differently.
+type mismatchKey struct {
+	column string
+	kept   bool
+}
+
+// notices closes the statement's scans (the rows are out, so nothing more
+// is read) and turns what they could not convert into one NOTICE per column
+// and kind, summed over every scan of the statement. A scan stopped early
+// by a LIMIT still reports what it converted.
+func (qs *queryState) noticesOnce() []*pgerror.Error {
 	qs.mu.Lock()
 	defer qs.mu.Unlock()
-	for _, m := range ms {
+	if qs.noticed {
+		return qs.notices
+	}
+	qs.noticed = true
+	var (
+		order  []mismatchKey
+		totals = map[mismatchKey]*attrarrow.Mismatch{}
+	)
+	for _, rd := range qs.readers {
+		rd.Close()
+		for _, m := range rd.Mismatches() {
+			k := mismatchKey{m.Column, m.Kept}
+			if cur, ok := totals[k]; ok {
+				cur.Count += m.Count
+				continue
+			}
+			m := m
+			totals[k] = &m
+			order = append(order, k)
+		}
+	}
+	for _, k := range order {
+		m := totals[k]
+		msg := fmt.Sprintf("column %q: %d value(s) did not fit the column type and were returned as NULL", m.Column, m.Count)
+		if m.Kept {
+			msg = fmt.Sprintf("column %q: %d value(s) were returned with a loss", m.Column, m.Count)
+		}
 		qs.notices = append(qs.notices, &pgerror.Error{
 			Code:     pgerror.Warning,
 			Severity: pgerror.SeverityNotice,
-			Message:  fmt.Sprintf("column %q: %d value(s) did not fit the column type and were returned as NULL", m.Column, m.Count),
+			Message:  msg,
 			Detail:   m.Reason,
 			Hint:     "the column's type was inferred from a sample; raise schema_infer_max_records to widen it",
 		})
 	}
+	return qs.notices
 }
 
 // registerScanFunction installs pgdynamo_scan(dataset, ref) on the database.
@@ -220,7 +256,6 @@ func (s *scanSource) finish() {
 	s.done = true
 	if s.reader != nil {
 		s.reader.Close()
-		s.qs.addMismatches(s.reader.Mismatches())
 	}
 }
 

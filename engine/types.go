@@ -113,6 +113,9 @@ func goValue(arr arrow.Array, i int) any {
 
 // arrowType maps a DuckDB result column type to Arrow.
 func arrowType(info duckdb.TypeInfo) (arrow.DataType, error) {
+	if info.InternalType() == duckdb.TYPE_VARCHAR && info.Alias() == "JSON" {
+		return newJSONType(), nil
+	}
 	switch info.InternalType() {
 	case duckdb.TYPE_BOOLEAN:
 		return arrow.FixedWidthTypes.Boolean, nil

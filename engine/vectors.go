@@ -97,6 +97,10 @@ type listEntry struct {
 
 // appendRow appends row of v to b, whose type came from arrowType(v.info).
 func (v *vectorView) appendRow(b array.Builder, row int) error {
+	if eb, ok := b.(*array.ExtensionBuilder); ok {
+		// JSON columns: the values go into the storage builder.
+		b = eb.Builder
+	}
 	if !v.valid(row) {
 		b.AppendNull()
 		return nil

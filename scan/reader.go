@@ -78,7 +78,7 @@ type Reader struct {
 	remaining atomic.Int64 // items still wanted when req.Limit > 0
 
 	mu         sync.Mutex
-	mismatches map[string]*attrarrow.Mismatch
+	mismatches map[mismatchKey]*attrarrow.Mismatch
 
 	Stats Stats
 }
@@ -118,7 +118,7 @@ func Open(ctx context.Context, api API, req Request, schema *attrarrow.Schema, o
 		cancel:     cancel,
 		group:      group,
 		done:       make(chan struct{}),
-		mismatches: map[string]*attrarrow.Mismatch{},
+		mismatches: map[mismatchKey]*attrarrow.Mismatch{},
 	}
 	r.remaining.Store(req.Limit)
 
@@ -185,8 +185,10 @@ func (r *Reader) Mismatches() []attrarrow.Mismatch {
 	defer r.mu.Unlock()
 	out := make([]attrarrow.Mismatch, 0, len(r.mismatches))
 	for _, col := range r.schema.Columns {
-		if m, ok := r.mismatches[col.Name]; ok {
-			out = append(out, *m)
+		for _, kept := range []bool{false, true} {
+			if m, ok := r.mismatches[mismatchKey{col.Name, kept}]; ok {
+				out = append(out, *m)
+			}
 		}
 	}
 	return out
@@ -334,16 +336,24 @@ func (r *Reader) send(ctx context.Context, rec arrow.RecordBatch) error {
 	}
 }
 
+// mismatchKey separates values replaced by NULL from values kept with a
+// loss: they are reported differently.
+type mismatchKey struct {
+	column string
+	kept   bool
+}
+
 func (r *Reader) mergeMismatches(ms []attrarrow.Mismatch) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, m := range ms {
-		if cur, ok := r.mismatches[m.Column]; ok {
+		k := mismatchKey{m.Column, m.Kept}
+		if cur, ok := r.mismatches[k]; ok {
 			cur.Count += m.Count
 			continue
 		}
 		m := m
-		r.mismatches[m.Column] = &m
+		r.mismatches[k] = &m
 	}
 }
 

@@ -122,3 +122,32 @@ func TestTypesMismatchNoticed(t *testing.T) {
 		}
 	})
 }
+
+// TestTypesMismatchNoticedDespiteLimit: a LIMIT stops the scan early; the
+// values it did convert (and NULL) are still reported, once per column even
+// when the dataset is read twice.
+func TestTypesMismatchNoticedDespiteLimit(t *testing.T) {
+	table := typesTable(t, "mmlimit", []avMap{{"id": avN("1"), "n": avN("1")}})
+	gw := startGateway(t, datasetYAML{name: "lim", table: table, params: inferAll})
+	putItems(t, table, []avMap{{"id": avN("2"), "n": avS("two")}, {"id": avN("3"), "n": avS("three")}})
+	conn, log := connectNotices(t, gw)
+	ctx := context.Background()
+	var n *int64
+	if err := conn.QueryRow(ctx, "SELECT n FROM lim WHERE id = 2 LIMIT 1").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != nil {
+		t.Fatalf("n = %d, want NULL", *n)
+	}
+	if got := noticeMessages(log.take()); len(got) != 1 || !strings.Contains(got[0], `column "n"`) {
+		t.Fatalf("notices after LIMIT: %q, want one for column n", got)
+	}
+	var c int64
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM lim a JOIN lim b ON a.id = b.id WHERE a.n IS NULL AND b.n IS NULL").Scan(&c); err != nil {
+		t.Fatal(err)
+	}
+	got := noticeMessages(log.take())
+	if c != 2 || len(got) != 1 || got[0] != mismatchNotice("n", 4) {
+		t.Fatalf("self-join: count %d, notices %q; want 2 and one notice summing both scans", c, got)
+	}
+}

@@ -320,3 +320,20 @@ func TestTypesInformationSchema(t *testing.T) {
 		}
 	}
 }
+
+// TestTypesJSONResultsAreJSON: JSON-valued expressions reach the client as
+// json (114), as in PostgreSQL, not as text.
+func TestTypesJSONResultsAreJSON(t *testing.T) {
+	_, gw := fixtureGateway(t, nil)
+	conn := connect(t, gw)
+	names, oids, rows, err := queryText(context.Background(), conn, `SELECT to_json(name) AS j, json_object('a', age) AS o, name FROM people WHERE id = 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(oids) != 3 || oids[0] != 114 || oids[1] != 114 || oids[2] != 25 {
+		t.Fatalf("columns %v have OIDs %v, want json, json, text", names, oids)
+	}
+	if len(rows) != 1 || !strings.HasPrefix(rows[0][0], `"`) || !strings.HasPrefix(rows[0][1], `{"a":`) {
+		t.Fatalf("rows %v", rows)
+	}
+}
