@@ -9,6 +9,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	duckdb "github.com/duckdb/duckdb-go/v2"
+	"github.com/duckdb/duckdb-go/v2/mapping"
 
 	"github.com/pgdynamo/pgdynamo/pgerror"
 	"github.com/pgdynamo/pgdynamo/pgtypes"
@@ -123,6 +124,9 @@ func (s *Session) describeQuery(ctx context.Context, p *prepared, declared []uin
 				return err
 			}
 			p.paramOIDs[i] = paramOID(t)
+			if t == duckdb.TYPE_LIST {
+				p.paramOIDs[i] = listParamOID(stmt, i+1)
+			}
 		}
 		return nil
 	})
@@ -177,6 +181,23 @@ var typesByName = sync.OnceValue(func() map[string]uint32 {
 func oidByTypeName(name string) (uint32, bool) {
 	oid, ok := typesByName()[name]
 	return oid, ok
+}
+
+// listParamOID is the array type of a list parameter (id = ANY($1)), so
+// clients send a typed array; text[] when the element type has no array.
+func listParamOID(stmt *duckdb.Stmt, n int) uint32 {
+	handle, err := rawStatement(stmt)
+	if err != nil {
+		return pgtypes.TextArrayOID
+	}
+	lt := mapping.ParamLogicalType(handle, mapping.IdxT(n))
+	defer mapping.DestroyLogicalType(&lt)
+	child := mapping.ListTypeChildType(lt)
+	defer mapping.DestroyLogicalType(&child)
+	if arr, ok := pgtypes.ArrayTypeOf(paramOID(duckdb.Type(mapping.GetTypeId(child)))); ok {
+		return arr.OID
+	}
+	return pgtypes.TextArrayOID
 }
 
 // namedArgs turns decoded parameters into driver arguments.

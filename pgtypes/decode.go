@@ -20,8 +20,8 @@ var postgresEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 const postgresEpochMicros = 946_684_800_000_000
 
 // DecodeParam turns one Bind parameter into the Go value the engine binds:
-// int64, float64, bool, string, []byte, time.Time, or nil for NULL (data ==
-// nil). Text format follows the types' input functions, binary format their
+// int64, float64, bool, string, []byte, time.Time, []any for a
+// one-dimensional array, or nil for NULL (data == nil). Text format follows the types' input functions, binary format their
 // receive functions. A type without a dedicated decoder is passed as its
 // text, which the engine casts to the parameter's type; binary data of such
 // a type is an error, because its layout is unknown here.
@@ -44,6 +44,9 @@ func paramError(oid OID, format Format, detail string) error {
 }
 
 func decodeText(oid OID, s string) (any, error) {
+	if elem, ok := arrayElem(oid); ok {
+		return decodeArrayText(oid, elem, s)
+	}
 	switch oid {
 	case Int2OID, Int4OID, Int8OID, OIDOID:
 		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
@@ -132,6 +135,9 @@ func parsePGTime(s string, oid OID) (time.Time, bool) {
 }
 
 func decodeBinary(oid OID, b []byte) (any, error) {
+	if elem, ok := arrayElem(oid); ok {
+		return decodeArrayBinary(oid, elem, b)
+	}
 	need := func(n int) error {
 		if len(b) != n {
 			return paramError(oid, BinaryFormat, fmt.Sprintf("%d bytes, want %d", len(b), n))

@@ -131,3 +131,42 @@ func TestDecodeParamRejectsMalformed(t *testing.T) {
 		t.Errorf("NULL decoded as %v, %v", v, err)
 	}
 }
+
+func TestDecodeParamArrays(t *testing.T) {
+	m := pgtype.NewMap()
+	tests := []struct {
+		oid  pgtypes.OID
+		in   any
+		want []any
+	}{
+		{pgtypes.Int8ArrayOID, []int64{1, -2, 3}, []any{int64(1), int64(-2), int64(3)}},
+		{pgtypes.Int4ArrayOID, []*int32{ptr(int32(7)), nil}, []any{int64(7), nil}},
+		{pgtypes.TextArrayOID, []string{"a", "b c", `q"uote`, "", "NULL", `back\slash`, "{x}"}, []any{"a", "b c", `q"uote`, "", "NULL", `back\slash`, "{x}"}},
+		{pgtypes.Float8ArrayOID, []float64{1.5, -0.25}, []any{1.5, -0.25}},
+		{pgtypes.BoolArrayOID, []bool{true, false}, []any{true, false}},
+		{pgtypes.Int8ArrayOID, []int64{}, []any{}},
+	}
+	for _, tc := range tests {
+		for _, format := range []int16{pgtype.TextFormatCode, pgtype.BinaryFormatCode} {
+			raw, err := m.Encode(tc.oid, format, tc.in, []byte{})
+			if err != nil {
+				t.Fatalf("pgx encode %v: %v", tc.in, err)
+			}
+			got, err := pgtypes.DecodeParam(tc.oid, pgtypes.Format(format), raw)
+			if err != nil {
+				t.Fatalf("DecodeParam(%d, %d, %q): %v", tc.oid, format, raw, err)
+			}
+			list, ok := got.([]any)
+			if !ok || len(list) != len(tc.want) {
+				t.Fatalf("oid %d format %d: got %#v, want %#v", tc.oid, format, got, tc.want)
+			}
+			for i := range list {
+				if list[i] != tc.want[i] {
+					t.Errorf("oid %d format %d element %d: %#v, want %#v", tc.oid, format, i, list[i], tc.want[i])
+				}
+			}
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

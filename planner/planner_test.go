@@ -104,6 +104,29 @@ func TestPlanRecordsParameterCasts(t *testing.T) {
 	}
 }
 
+func TestPlanTypesAnyArrayParameters(t *testing.T) {
+	p := testPlanner(t)
+	stmts, err := p.Plan("SELECT id FROM users WHERE id = ANY($1) AND id <> ALL($2)", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "SELECT id FROM pgdynamo_scan('public.users', 'r1') users WHERE id = ANY($1::int8[]) AND id <> ALL($2::int8[])"
+	if stmts[0].SQL != want {
+		t.Errorf("got  %s\nwant %s", stmts[0].SQL, want)
+	}
+	if stmts[0].ParamTypes[1] != "_int8" || stmts[0].ParamTypes[2] != "_int8" {
+		t.Errorf("ParamTypes = %v", stmts[0].ParamTypes)
+	}
+	// The literal a simple-protocol client interpolates gets the same type.
+	stmts, err = p.Plan("SELECT id FROM users WHERE id = ANY('{1,2}')", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "SELECT id FROM pgdynamo_scan('public.users', 'r1') users WHERE id = ANY(ARRAY['1', '2']::int8[])"; stmts[0].SQL != want {
+		t.Errorf("got  %s\nwant %s", stmts[0].SQL, want)
+	}
+}
+
 func TestPlanErrors(t *testing.T) {
 	p := testPlanner(t)
 	tests := []struct {

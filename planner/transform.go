@@ -41,6 +41,7 @@ var queryTransforms = []Transform{
 	{Name: "table-function-allowlist", Apply: checkTableFunctions},
 	{Name: "catalog-relations", Apply: catalogRelations},
 	{Name: "datasets-to-scans", Apply: datasetsToScans},
+	{Name: "any-array-params", Apply: anyArrayParams},
 	{Name: "postgres-column-names", Apply: postgresColumnNames},
 	// After column naming, so that replaced expressions keep their names.
 	{Name: "catalog-array-literals", Apply: catalogArrayLiterals},

@@ -237,3 +237,34 @@ func TestDeallocateAndDiscardDropStatements(t *testing.T) {
 		}
 	}
 }
+
+func TestArrayParameters(t *testing.T) {
+	f, gw := fixtureGateway(t, nil)
+	ctx := context.Background()
+	ids := []int64{3, 5, 8, 13, 999}
+	want := 0
+	for _, p := range f.people {
+		for _, id := range ids {
+			if p.ID == id {
+				want++
+			}
+		}
+	}
+	for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeCacheStatement, pgx.QueryExecModeExec, pgx.QueryExecModeSimpleProtocol} {
+		conn := connectExtended(t, gw)
+		var n int
+		if err := conn.QueryRow(ctx, "SELECT count(*) FROM people WHERE id = ANY($1)", mode, ids).Scan(&n); err != nil {
+			t.Fatalf("%v: %v", mode, err)
+		}
+		if n != want {
+			t.Errorf("%v: %d rows, want %d", mode, n, want)
+		}
+		var names []string
+		if err := conn.QueryRow(ctx, "SELECT array_agg(name ORDER BY id) FROM people WHERE name = ANY($1::text[])", mode, []string{f.people[0].Name, f.people[1].Name}).Scan(&names); err != nil {
+			t.Fatalf("%v text[]: %v", mode, err)
+		}
+		if len(names) < 2 {
+			t.Errorf("%v: names %v", mode, names)
+		}
+	}
+}
