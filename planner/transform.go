@@ -51,6 +51,8 @@ var queryTransforms = []Transform{
 	{Name: "catalog-collations", Apply: catalogCollations},
 	{Name: "bytea-hex-literals", Apply: byteaHexLiterals},
 	{Name: "bc-date-literals", Apply: bcDateLiterals},
+	{Name: "jsonb-as-json", Apply: jsonbAsJSON},
+	{Name: "json-path-operators", Apply: jsonPathOperators},
 }
 
 // allowedTableFunctions are the engine's table functions client SQL may use
