@@ -20,10 +20,18 @@
 // semantics where DuckDB has a setting: integer_division=true (7/2 = 3) and
 // NULLs sort last ascending, first descending.
 //
-// Known debts: duckdb-go v2 exposes only materialised query results, so a
-// large result is held by DuckDB while the wire drains it (the scans feeding
-// it are streamed); the SQL dialect is DuckDB's, and the catalog shim for
-// pg_catalog/information_schema is yet to come.
+// Results stream: duckdb-go v2 only offers materialised results, so
+// queryResult reads DuckDB's streaming API through the C handles duckdb-go
+// keeps private (duckraw.go, checked by a test) and converts each chunk to
+// Arrow in place (vectors.go). The pg_catalog/information_schema shim is a
+// schema of tables and macros generated from the catalog at Open
+// (pgcatalog.go).
+//
+// Known debts: the SQL dialect is DuckDB's where the planner has no
+// transform (numeric is DECIMAL(≤38), float8::text prints DuckDB's form); a
+// portal suspended by a row limit is buffered in memory when the session
+// runs another query meanwhile; copying Arrow into DuckDB chunks costs one
+// cgo call per string value.
 //
 // It must not import wire; it implements wire's Engine interface
 // structurally.

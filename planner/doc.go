@@ -5,11 +5,24 @@
 // engine can run it. Every rewrite is a named Transform over the AST with its
 // own test — never string surgery on SQL text.
 //
-// Today's transforms: dataset references become scans of the dataset
-// (pgdynamo_scan), one per reference so that self-joins and subqueries each
-// get their own stream; table functions in FROM are limited to an allow-list
-// so client SQL cannot reach the engine's file readers. The pushdown planner
-// (SPEC §5) will attach a scan.Request to each reference here.
+// The transforms run in the order of queryTransforms (transform.go):
+//   - datasets-to-scans: a dataset reference becomes a scan of the dataset
+//     (pgdynamo_scan), one per reference, so self-joins, subqueries and CTEs
+//     used twice each get their own stream; unknown tables are 42P01 here.
+//   - table-function-allowlist: FROM may call only a few engine table
+//     functions, so client SQL cannot reach the engine's file readers.
+//   - catalog-*: pg_catalog and information_schema relations, functions,
+//     casts (regclass ...), operators and collations go to the shim built
+//     from the catalog (catalogshim.go).
+//   - postgres-column-names: output columns are named as PostgreSQL names
+//     them (count, ?column?, bool).
+//   - param-cast-types, any-array-params: parameters are typed as
+//     PostgreSQL infers them ($1::date, col = ANY($1)).
+//   - Postgres-isms the engine reads differently (pgisms.go): bytea hex
+//     literals, BC dates, jsonb, #>> and #> paths.
+//
+// The pushdown planner (SPEC §5) will attach a scan.Request to each
+// reference in datasets-to-scans.
 //
 // It must not import wire or engine.
 package planner

@@ -13,7 +13,11 @@
 // own goroutine with a context that a CancelRequest for its BackendKeyData,
 // a disconnect or Shutdown cancels, which stops the engine's DynamoDB calls.
 //
-// Known debts: the extended query protocol is the front-door issue's work;
-// today a client that sends Parse gets 0A000. SCRAM offers no channel
-// binding (SCRAM-SHA-256-PLUS), and the auth method has no config key yet.
+// The extended protocol (extended.go) keeps named statements and portals
+// per connection; a portal read with a row limit stays open across Sync
+// inside a transaction, as pgjdbc's setFetchSize needs.
+//
+// Known debts: SCRAM offers no channel binding (SCRAM-SHA-256-PLUS); the
+// auth method has no config key yet; DECLARE/FETCH cursors are not
+// implemented.
 package wire
