@@ -2,25 +2,22 @@ package dynamotest
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/pgdynamo/pgdynamo/internal/testserver"
 )
 
-// sharedStartTimeout bounds fetching (a first download is ~50 MB) plus start-up.
-const sharedStartTimeout = 5 * time.Minute
-
-// shared is the package-wide server behind Shared. It starts at most once per test binary;
-// a failed start is remembered, so every later Shared fails fast with the same error.
-var shared struct {
-	mu     sync.Mutex
-	server *Server
-	err    error
-	tried  bool
+// shared is the package-wide server behind Shared: at most one start per
+// test binary, a failed start remembered. The timeout covers a first
+// download (~50 MB) plus start-up.
+var shared = &testserver.Shared[*Server]{
+	What:     "DynamoDB Local",
+	Timeout:  5 * time.Minute,
+	Start:    Start,
+	Describe: func(s *Server) string { return "dynamotest: DynamoDB Local on " + s.Endpoint() },
 }
 
 // Run runs the package's tests and then stops the shared server if any test started it:
@@ -28,16 +25,7 @@ var shared struct {
 //	func TestMain(m *testing.M) { os.Exit(dynamotest.Run(m)) }
 //
 // A server that died during the run turns a passing run into a failing one.
-func Run(m *testing.M) int {
-	code := m.Run()
-	if err := closeShared(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		if code == 0 {
-			code = 1
-		}
-	}
-	return code
-}
+func Run(m *testing.M) int { return testserver.Run(m, shared) }
 
 // Shared returns the package's shared server, starting it on first use. Tests of one
 // package share it: give each test its own tables (UniqueTableName). A server that cannot
@@ -45,22 +33,7 @@ func Run(m *testing.M) int {
 // only stopped when the test binary exits.
 func Shared(t testing.TB) *Server {
 	t.Helper()
-	shared.mu.Lock()
-	defer shared.mu.Unlock()
-	if !shared.tried {
-		shared.tried = true
-		ctx, cancel := context.WithTimeout(context.Background(), sharedStartTimeout)
-		start := time.Now()
-		shared.server, shared.err = Start(ctx)
-		cancel()
-		if shared.err == nil {
-			t.Logf("dynamotest: DynamoDB Local on %s (started in %v)", shared.server.Endpoint(), time.Since(start).Round(time.Millisecond))
-		}
-	}
-	if shared.err != nil {
-		t.Fatalf("DynamoDB Local is required for this test and could not start: %v", shared.err)
-	}
-	return shared.server
+	return shared.Get(t)
 }
 
 // SharedClient is Shared(t).Client.
@@ -69,18 +42,7 @@ func SharedClient(t testing.TB) *dynamodb.Client {
 	return Shared(t).Client(context.Background())
 }
 
-func closeShared() error {
-	shared.mu.Lock()
-	defer shared.mu.Unlock()
-	if shared.server == nil {
-		return nil
-	}
-	err := shared.server.Close()
-	shared.server = nil
-	return err
-}
-
 // CloseShared stops the shared server if one was started. It is for a
 // TestMain that runs m.Run itself because it also shares other servers;
 // Run does this on its own.
-func CloseShared() error { return closeShared() }
+func CloseShared() error { return shared.Close() }

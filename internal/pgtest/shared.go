@@ -3,24 +3,21 @@ package pgtest
 import (
 	"context"
 	"fmt"
-	"os"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/pgdynamo/pgdynamo/internal/testserver"
 )
 
-// sharedStartTimeout bounds initdb plus start-up of the shared server.
-const sharedStartTimeout = 2 * time.Minute
-
-// shared is the package-wide server behind Shared. It starts at most once per test binary;
-// a failed start is remembered, so every later Shared fails fast with the same error.
-var shared struct {
-	mu     sync.Mutex
-	server *Server
-	err    error
-	tried  bool
+// shared is the package-wide server behind Shared: at most one start per
+// test binary, a failed start remembered.
+var shared = &testserver.Shared[*Server]{
+	What:     "PostgreSQL",
+	Timeout:  2 * time.Minute,
+	Start:    Start,
+	Describe: func(s *Server) string { return fmt.Sprintf("pgtest: PostgreSQL on port %d", s.Port()) },
 }
 
 // Run runs the package's tests and then stops the shared server if any test started it:
@@ -28,16 +25,7 @@ var shared struct {
 //	func TestMain(m *testing.M) { os.Exit(pgtest.Run(m)) }
 //
 // A server that died during the run turns a passing run into a failing one.
-func Run(m *testing.M) int {
-	code := m.Run()
-	if err := closeShared(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		if code == 0 {
-			code = 1
-		}
-	}
-	return code
-}
+func Run(m *testing.M) int { return testserver.Run(m, shared) }
 
 // Shared returns the test binary's shared server, starting it on first use. Tests of one
 // package share it: give each test its own tables or schema. A server that cannot start
@@ -45,22 +33,7 @@ func Run(m *testing.M) int {
 // only stopped (on Linux) when the test binary exits, and its directory is left behind.
 func Shared(tb testing.TB) *Server {
 	tb.Helper()
-	shared.mu.Lock()
-	defer shared.mu.Unlock()
-	if !shared.tried {
-		shared.tried = true
-		ctx, cancel := context.WithTimeout(context.Background(), sharedStartTimeout)
-		start := time.Now()
-		shared.server, shared.err = Start(ctx)
-		cancel()
-		if shared.err == nil {
-			tb.Logf("pgtest: PostgreSQL on port %d (started in %v)", shared.server.Port(), time.Since(start).Round(time.Millisecond))
-		}
-	}
-	if shared.err != nil {
-		tb.Fatalf("PostgreSQL is required for this test and could not start: %v", shared.err)
-	}
-	return shared.server
+	return shared.Get(tb)
 }
 
 // SharedConn connects to Shared(tb) and closes the connection when the test ends.
@@ -74,18 +47,7 @@ func SharedConn(tb testing.TB) *pgx.Conn {
 	return conn
 }
 
-func closeShared() error {
-	shared.mu.Lock()
-	defer shared.mu.Unlock()
-	if shared.server == nil {
-		return nil
-	}
-	err := shared.server.Close()
-	shared.server = nil
-	return err
-}
-
 // CloseShared stops the shared server if one was started. It is for a
 // TestMain that runs m.Run itself because it also shares other servers;
 // Run does this on its own.
-func CloseShared() error { return closeShared() }
+func CloseShared() error { return shared.Close() }
