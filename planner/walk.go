@@ -11,24 +11,27 @@ import (
 //
 // It is generic over the protobuf descriptors, so a node kind that a
 // hand-written walker would forget (there are ~250) is still visited.
+//
+// Fields are visited in declaration order, not with Message.Range, whose
+// order protobuf leaves unspecified (and varies between runs): scan IDs and
+// every other order-dependent rewrite must come out the same each time.
 func walk(msg protoreflect.Message, visit func(n *pg.Node) bool) {
-	msg.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-		switch {
-		case fd.IsList():
-			if fd.Kind() != protoreflect.MessageKind {
-				return true
-			}
+	fields := msg.Descriptor().Fields()
+	for i := 0; i < fields.Len(); i++ {
+		fd := fields.Get(i)
+		if fd.Kind() != protoreflect.MessageKind || fd.IsMap() || !msg.Has(fd) {
+			continue
+		}
+		v := msg.Get(fd)
+		if fd.IsList() {
 			list := v.List()
 			for i := 0; i < list.Len(); i++ {
 				walkMessage(list.Get(i).Message(), visit)
 			}
-		case fd.IsMap():
-			// pg_query's AST has no map fields.
-		case fd.Kind() == protoreflect.MessageKind:
-			walkMessage(v.Message(), visit)
+			continue
 		}
-		return true
-	})
+		walkMessage(v.Message(), visit)
+	}
 }
 
 func walkMessage(m protoreflect.Message, visit func(n *pg.Node) bool) {
