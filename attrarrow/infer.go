@@ -3,6 +3,7 @@ package attrarrow
 import (
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -179,9 +180,13 @@ func Infer(items []map[string]types.AttributeValue, keys []KeyAttribute, opts Op
 		}
 		return strings.Compare(a.Name, b.Name)
 	})
+	renamed := uniqueIgnoringCase(cols)
 	byColumn := make(map[string][]Conflict)
 	for _, name := range names {
 		for _, cf := range perAttr[name].conflicts {
+			if to, ok := renamed[cf.Column]; ok {
+				cf.Column = to
+			}
 			byColumn[cf.Column] = append(byColumn[cf.Column], cf)
 		}
 	}
@@ -190,6 +195,48 @@ func Infer(items []map[string]types.AttributeValue, keys []KeyAttribute, opts Op
 		conflicts = append(conflicts, byColumn[c.Name]...)
 	}
 	return newSchema(cols, opts, conflicts), nil
+}
+
+// uniqueIgnoringCase renames columns whose names differ from an earlier
+// column's only in case ("Name" after "name"): SQL engines fold identifiers,
+// so both could not be told apart and the table could not be created at
+// all. The later column gets a suffix, "Name_2"; its attribute path is
+// unchanged, so no value is lost. It returns old name → new name.
+func uniqueIgnoringCase(cols []Column) map[string]string {
+	taken := make(map[string]bool, len(cols))
+	for _, c := range cols {
+		taken[strings.ToLower(c.Name)] = true
+	}
+	// An all-lower-case name keeps its spelling first: it is the one an
+	// unquoted identifier in SQL reaches.
+	used := make(map[string]bool, len(cols))
+	keeps := make([]bool, len(cols))
+	for pass := 0; pass < 2; pass++ {
+		for i, c := range cols {
+			folded := strings.ToLower(c.Name)
+			if (pass == 0) != (c.Name == folded) || used[folded] {
+				continue
+			}
+			used[folded], keeps[i] = true, true
+		}
+	}
+	renamed := map[string]string{}
+	for i := range cols {
+		if keeps[i] {
+			continue
+		}
+		for n := 2; ; n++ {
+			candidate := cols[i].Name + "_" + strconv.Itoa(n)
+			folded := strings.ToLower(candidate)
+			if !taken[folded] && !used[folded] {
+				renamed[cols[i].Name] = candidate
+				cols[i].Name, cols[i].Field.Name = candidate, candidate
+				used[folded] = true
+				break
+			}
+		}
+	}
+	return renamed
 }
 
 // keyRank orders the partition key first, the sort key second, the rest after.

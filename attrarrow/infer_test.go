@@ -395,3 +395,39 @@ func TestSelectAndTopLevel(t *testing.T) {
 		t.Errorf("Column(b) found in a flattened schema")
 	}
 }
+
+func TestInferNamesUniqueIgnoringCase(t *testing.T) {
+	items := []map[string]types.AttributeValue{{
+		"id":   &types.AttributeValueMemberN{Value: "1"},
+		"name": &types.AttributeValueMemberS{Value: "lower"},
+		"Name": &types.AttributeValueMemberS{Value: "upper"},
+		"NAME": &types.AttributeValueMemberN{Value: "3"},
+	}}
+	s, err := attrarrow.Infer(items, []attrarrow.KeyAttribute{{Name: "id", Type: types.ScalarAttributeTypeN, Role: attrarrow.PartitionKey}}, attrarrow.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for i, c := range s.Columns {
+		got = append(got, c.Name+"<-"+strings.Join(c.Path, "."))
+		if s.Arrow.Field(i).Name != c.Name {
+			t.Errorf("Arrow field %q for column %q", s.Arrow.Field(i).Name, c.Name)
+		}
+	}
+	// The lower-case name keeps its spelling; the others get suffixes.
+	want := []string{"id<-id", "NAME_2<-NAME", "Name_3<-Name", "name<-name"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("columns %v, want %v", got, want)
+	}
+	conv := attrarrow.NewConverter(s, nil)
+	defer conv.Release()
+	conv.Append(items[0])
+	rec := conv.NewRecordBatch()
+	defer rec.Release()
+	if v := rec.Column(3).ValueStr(0); v != "lower" {
+		t.Errorf("name holds %q, want the value of attribute name", v)
+	}
+	if v := rec.Column(2).ValueStr(0); v != "upper" {
+		t.Errorf("Name_3 holds %q, want the value of attribute Name", v)
+	}
+}
