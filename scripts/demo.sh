@@ -18,7 +18,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 port=${PGDYNAMO_DEMO_PORT:-5433}
 config=${PGDYNAMO_DEMO_CONFIG:-examples/demo.yaml}
 
-say() { printf 'demo: %s\n' "$*" >&2; }
+# say never fails: during cleanup stderr may be a pipe whose reader (| tee)
+# already died of the same Ctrl-C, and cleanup must still stop everything.
+say() { printf 'demo: %s\n' "$*" >&2 2>/dev/null || true; }
 die() {
 	printf 'demo: %s\n' "$*" >&2
 	exit 1
@@ -60,6 +62,8 @@ stop_group() { # stop_group PID SECONDS: TERM the group, then KILL after SECONDS
 }
 cleanup() {
 	trap - EXIT INT TERM HUP
+	# A write to a vanished reader must not kill the cleanup (SIGPIPE).
+	trap '' PIPE
 	if [[ -n $gw_pid ]]; then
 		say "stopping pgdynamo"
 		stop_group "$gw_pid" 15
