@@ -67,8 +67,11 @@ func (s *Session) Prepare(ctx context.Context, sql string, paramOIDs []uint32) (
 		if len(paramOIDs) > 0 {
 			return nil, pgerror.New(pgerror.FeatureNotSupported, "%s does not take parameters", p.plan.Tag)
 		}
-		if p.plan.Kind == planner.Show {
+		switch p.plan.Kind {
+		case planner.Show:
 			p.schema = arrow.NewSchema([]arrow.Field{{Name: p.plan.Name, Type: arrow.BinaryTypes.String, Nullable: true}}, nil)
+		case planner.Explain:
+			p.schema = arrow.NewSchema([]arrow.Field{{Name: "QUERY PLAN", Type: arrow.BinaryTypes.String, Nullable: true}}, nil)
 		}
 		return p, nil
 	}

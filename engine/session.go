@@ -113,6 +113,8 @@ func (st *statement) Execute(ctx context.Context) (wire.Result, error) {
 	switch p.Kind {
 	case planner.Query:
 		return s.runQuery(ctx, p, st.args)
+	case planner.Explain:
+		return s.explain(ctx, p)
 	case planner.Set:
 		if p.Name == "" { // SET TRANSACTION / SESSION CHARACTERISTICS
 			return &commandResult{}, nil

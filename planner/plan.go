@@ -35,9 +35,12 @@ const (
 	Discard
 	// Deallocate drops a prepared statement (Name) or all of them (Name "all").
 	Deallocate
+	// Explain shows how a query reads DynamoDB and what the engine does
+	// with the rows; with Analyze it runs the query and reports the reads.
+	Explain
 )
 
-var kindNames = [...]string{"Query", "Set", "Reset", "Show", "Begin", "Commit", "Rollback", "Discard", "Deallocate"}
+var kindNames = [...]string{"Query", "Set", "Reset", "Show", "Begin", "Commit", "Rollback", "Discard", "Deallocate", "Explain"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
@@ -68,6 +71,8 @@ type Statement struct {
 	Value string
 	// Local is SET LOCAL: the setting ends with the transaction.
 	Local bool
+	// Analyze is EXPLAIN ANALYZE.
+	Analyze bool
 	// ID identifies the statement while it runs; its scans' IDs start with
 	// it, so the engine can find the running statement a scan belongs to.
 	ID    string
@@ -141,7 +146,7 @@ func (p *Planner) planOne(raw *pg.RawStmt, source, id string) (Statement, error)
 		}
 		return p.planQuery(source, id)
 	case *pg.Node_ExplainStmt:
-		return st, pgerror.New(pgerror.FeatureNotSupported, "EXPLAIN is not supported yet")
+		return p.planExplain(n.ExplainStmt, source, id)
 	case *pg.Node_VariableSetStmt:
 		return planSet(n.VariableSetStmt, st)
 	case *pg.Node_VariableShowStmt:
@@ -291,4 +296,44 @@ func constText(n *pg.Node) (string, error) {
 		return constText(v.TypeCast.Arg)
 	}
 	return "", pgerror.New(pgerror.SyntaxError, "SET value must be a constant")
+}
+
+// planExplain plans the explained query like any query; the statement runs
+// as Explain.
+func (p *Planner) planExplain(e *pg.ExplainStmt, source, id string) (Statement, error) {
+	if _, ok := e.Query.GetNode().(*pg.Node_SelectStmt); !ok {
+		return Statement{}, pgerror.New(pgerror.FeatureNotSupported, "EXPLAIN supports SELECT queries only")
+	}
+	analyze := false
+	for _, o := range e.Options {
+		d, ok := o.Node.(*pg.Node_DefElem)
+		if !ok {
+			continue
+		}
+		switch strings.ToLower(d.DefElem.Defname) {
+		case "analyze":
+			analyze = true
+			if d.DefElem.Arg != nil {
+				v, err := constText(d.DefElem.Arg)
+				if err != nil {
+					return Statement{}, err
+				}
+				analyze = v == "on" || strings.EqualFold(v, "true") || v == "1"
+			}
+		case "verbose", "costs", "buffers", "timing", "summary", "settings", "wal", "format":
+			// Accepted and ignored: the output has one shape.
+		default:
+			return Statement{}, pgerror.New(pgerror.SyntaxError, "unrecognized EXPLAIN option %q", d.DefElem.Defname)
+		}
+	}
+	inner, err := pg.Deparse(&pg.ParseResult{Stmts: []*pg.RawStmt{{Stmt: e.Query}}})
+	if err != nil {
+		return Statement{}, pgerror.Wrap(fmt.Errorf("deparsing the explained query: %w", err), pgerror.InternalError)
+	}
+	st, err := p.planQuery(inner, id)
+	if err != nil {
+		return st, err
+	}
+	st.Kind, st.Tag, st.Analyze, st.Source = Explain, "EXPLAIN", analyze, source
+	return st, nil
 }

@@ -131,6 +131,29 @@ func TestPlanTypesAnyArrayParameters(t *testing.T) {
 	}
 }
 
+func TestPlanExplain(t *testing.T) {
+	p := testPlanner(t)
+	stmts, err := p.Plan("EXPLAIN (ANALYZE, COSTS off) SELECT id FROM users WHERE id > 3", "q1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := stmts[0]
+	if st.Kind != planner.Explain || !st.Analyze || st.Tag != "EXPLAIN" || len(st.Scans) != 1 || st.Scans[0].ID != "q1/1/r1" {
+		t.Fatalf("got %+v", st)
+	}
+	if want := "SELECT id FROM pgdynamo_scan('public.users', 'q1/1/r1') users WHERE id > 3"; st.SQL != want {
+		t.Errorf("SQL %q, want %q", st.SQL, want)
+	}
+	if stmts, err := p.Plan("EXPLAIN SELECT 1", ""); err != nil || stmts[0].Analyze {
+		t.Errorf("plain EXPLAIN: %+v %v", stmts, err)
+	}
+	for _, bad := range []string{"EXPLAIN DELETE FROM users", "EXPLAIN (FROBNICATE) SELECT 1"} {
+		if _, err := p.Plan(bad, ""); err == nil {
+			t.Errorf("%s: accepted", bad)
+		}
+	}
+}
+
 func TestPlanErrors(t *testing.T) {
 	p := testPlanner(t)
 	tests := []struct {

@@ -145,6 +145,9 @@ func Open(ctx context.Context, api API, req Request, schema *attrarrow.Schema, o
 
 var errLimitReached = errors.New("scan limit reached")
 
+// Request returns what the reader was asked to read.
+func (r *Reader) Request() Request { return r.req }
+
 // Schema returns the Arrow schema of the batches.
 func (r *Reader) Schema() *arrow.Schema { return r.schema.Arrow }
 

@@ -102,3 +102,36 @@ func TestPsqlRefusesServerFileAccess(t *testing.T) {
 		t.Errorf("session did not survive:\n%s", out)
 	}
 }
+
+func TestPsqlExplain(t *testing.T) {
+	f, gw := fixtureGateway(t, nil)
+	out, err := psql(t, gw, "-A", "-t", "-c", "EXPLAIN SELECT name FROM people WHERE age > 30")
+	if err != nil {
+		t.Fatalf("psql: %v\n%s", err, out)
+	}
+	for _, want := range []string{"DynamoDB Scan on public.people", "Parallel segments: 1", "PGDYNAMO_SCAN"} {
+		if !strings.Contains(strings.ToUpper(out), strings.ToUpper(want)) {
+			t.Errorf("EXPLAIN lacks %q:\n%s", want, out)
+		}
+	}
+	out, err = psql(t, gw, "-A", "-t", "-c", "EXPLAIN ANALYZE SELECT name FROM people WHERE age > 30")
+	if err != nil {
+		t.Fatalf("psql: %v\n%s", err, out)
+	}
+	rows := 0
+	for _, p := range f.people {
+		if p.Age > 30 {
+			rows++
+		}
+	}
+	for _, want := range []string{
+		"DynamoDB Scan on table " + f.peopleTable,
+		"Projection: age, name",
+		fmt.Sprintf("Items returned: %d", len(f.people)),
+		fmt.Sprintf("Rows: %d", rows),
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("EXPLAIN ANALYZE lacks %q:\n%s", want, out)
+		}
+	}
+}
