@@ -213,6 +213,10 @@ func (s *settings) set(name, value string) (bool, error) {
 	}
 	changed := s.values[name] != value
 	s.values[name] = value
+	if name == "default_transaction_isolation" {
+		// Outside a transaction the current level is the default.
+		s.values["transaction_isolation"] = value
+	}
 	return def.reported && changed, nil
 }
 

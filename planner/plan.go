@@ -267,8 +267,22 @@ func planSet(s *pg.VariableSetStmt, st Statement) (Statement, error) {
 		st.Kind, st.Tag, st.Name = Reset, "RESET", "all"
 	case pg.VariableSetKind_VAR_SET_MULTI:
 		// SET TRANSACTION / SET SESSION CHARACTERISTICS: a read-only gateway
-		// has nothing to change, but clients (Metabase) send them.
+		// has nothing to change, but clients (Metabase) send them, and SHOW
+		// should then report the isolation level they asked for.
 		st.Kind, st.Tag, st.Name = Set, "SET", ""
+		if strings.EqualFold(s.Name, "session characteristics") {
+			for _, a := range s.Args {
+				d, ok := a.Node.(*pg.Node_DefElem)
+				if !ok || d.DefElem.Defname != "transaction_isolation" {
+					continue
+				}
+				v, err := constText(d.DefElem.Arg)
+				if err != nil {
+					return st, err
+				}
+				st.Name, st.Value = "default_transaction_isolation", v
+			}
+		}
 	default:
 		return st, pgerror.New(pgerror.FeatureNotSupported, "SET %s is not supported", s.Name)
 	}

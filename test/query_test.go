@@ -264,3 +264,21 @@ func TestDisconnectStopsQuery(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestSessionCharacteristicsShowIsolation(t *testing.T) {
+	_, gw := fixtureGateway(t, nil)
+	conn := connect(t, gw)
+	ctx := context.Background()
+	if _, err := conn.Exec(ctx, "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ UNCOMMITTED"); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"SHOW TRANSACTION ISOLATION LEVEL", "SHOW default_transaction_isolation"} {
+		var level string
+		if err := conn.QueryRow(ctx, q).Scan(&level); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		if level != "read uncommitted" {
+			t.Errorf("%s = %q", q, level)
+		}
+	}
+}
