@@ -35,7 +35,7 @@ func (p *prepared) Bind(_ context.Context, params []any) (wire.Statement, error)
 	if p.plan == nil {
 		return nil, nil
 	}
-	if p.plan.Kind != planner.Query {
+	if p.plan.Kind != planner.Query && p.plan.Kind != planner.DeclareCursor {
 		return &statement{session: p.session, plan: *p.plan}, nil
 	}
 	plans, err := p.session.planner().Plan(p.plan.Source, p.session.newQueryID())
@@ -63,6 +63,15 @@ func (s *Session) Prepare(ctx context.Context, sql string, paramOIDs []uint32) (
 		return nil, pgerror.New(pgerror.SyntaxError, "cannot insert multiple commands into a prepared statement")
 	}
 	p := &prepared{session: s, plan: &plans[0]}
+	if p.plan.Kind == planner.DeclareCursor {
+		// Parameters of the cursor's query are typed as in a query; DECLARE
+		// itself returns no rows.
+		if err := s.describeQuery(ctx, p, paramOIDs); err != nil {
+			return nil, classify(ctx, err)
+		}
+		p.schema = nil
+		return p, nil
+	}
 	if p.plan.Kind != planner.Query {
 		if len(paramOIDs) > 0 {
 			return nil, pgerror.New(pgerror.FeatureNotSupported, "%s does not take parameters", p.plan.Tag)

@@ -100,6 +100,19 @@ type statement struct {
 
 func (st *statement) Tag() string { return st.plan.Tag }
 
+func (st *statement) Cursor() wire.Cursor {
+	p := st.plan
+	switch p.Kind {
+	case planner.DeclareCursor:
+		return wire.Cursor{Op: wire.DeclareCursor, Name: p.Name, Hold: p.Hold}
+	case planner.FetchCursor:
+		return wire.Cursor{Op: wire.FetchCursor, Name: p.Name, Count: p.Count}
+	case planner.CloseCursor:
+		return wire.Cursor{Op: wire.CloseCursor, Name: p.Name}
+	}
+	return wire.Cursor{}
+}
+
 func (st *statement) Target() string {
 	if st.plan.Kind == planner.Deallocate {
 		return st.plan.Name
@@ -111,7 +124,8 @@ func (st *statement) Execute(ctx context.Context) (wire.Result, error) {
 	s := st.session
 	p := st.plan
 	switch p.Kind {
-	case planner.Query:
+	case planner.Query, planner.DeclareCursor:
+		// A cursor's rows are its query's rows; the wire layer keeps them.
 		return s.runQuery(ctx, p, st.args)
 	case planner.Explain:
 		return s.explain(ctx, p)
@@ -354,6 +368,7 @@ type queryResult struct {
 	stopInterrupt chan struct{}
 	interruptDone chan struct{}
 	closed        bool
+	exhausted     bool
 
 	// buffered holds the rest of the result once materialize has run; err
 	// is what reading it ended with.
@@ -439,7 +454,9 @@ func (r *queryResult) Next(ctx context.Context) (arrow.RecordBatch, error) {
 
 // fetch converts the next DuckDB chunk into an Arrow batch.
 func (r *queryResult) fetch() (arrow.RecordBatch, error) {
-	if !r.hasRes {
+	// DuckDB reports an error when an exhausted streaming result is
+	// fetched again (a cursor read past its end), so the end is remembered.
+	if !r.hasRes || r.exhausted {
 		return nil, io.EOF
 	}
 	chunk := mapping.FetchChunk(r.res)
@@ -450,11 +467,13 @@ func (r *queryResult) fetch() (arrow.RecordBatch, error) {
 		if err := r.ctx.Err(); err != nil {
 			return nil, classify(r.ctx, err)
 		}
+		r.exhausted = true
 		return nil, io.EOF
 	}
 	defer mapping.DestroyDataChunk(&chunk)
 	n := int(mapping.DataChunkGetSize(chunk))
 	if n == 0 {
+		r.exhausted = true
 		return nil, io.EOF
 	}
 	b := array.NewRecordBuilder(memory.DefaultAllocator, r.schema)

@@ -38,9 +38,15 @@ const (
 	// Explain shows how a query reads DynamoDB and what the engine does
 	// with the rows; with Analyze it runs the query and reports the reads.
 	Explain
+	// DeclareCursor opens cursor Name over its query (SQL); FetchCursor
+	// reads Count rows from it (0: all); CloseCursor ends it ("all": every
+	// cursor).
+	DeclareCursor
+	FetchCursor
+	CloseCursor
 )
 
-var kindNames = [...]string{"Query", "Set", "Reset", "Show", "Begin", "Commit", "Rollback", "Discard", "Deallocate", "Explain"}
+var kindNames = [...]string{"Query", "Set", "Reset", "Show", "Begin", "Commit", "Rollback", "Discard", "Deallocate", "Explain", "DeclareCursor", "FetchCursor", "CloseCursor"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
@@ -73,6 +79,10 @@ type Statement struct {
 	Local bool
 	// Analyze is EXPLAIN ANALYZE.
 	Analyze bool
+	// Hold is DECLARE ... WITH HOLD: the cursor outlives its transaction.
+	Hold bool
+	// Count is how many rows FETCH reads; 0 means all.
+	Count int64
 	// ID identifies the statement while it runs; its scans' IDs start with
 	// it, so the engine can find the running statement a scan belongs to.
 	ID    string
@@ -147,6 +157,16 @@ func (p *Planner) planOne(raw *pg.RawStmt, source, id string) (Statement, error)
 		return p.planQuery(source, id)
 	case *pg.Node_ExplainStmt:
 		return p.planExplain(n.ExplainStmt, source, id)
+	case *pg.Node_DeclareCursorStmt:
+		return p.planDeclare(n.DeclareCursorStmt, source, id)
+	case *pg.Node_FetchStmt:
+		return planFetch(n.FetchStmt, st)
+	case *pg.Node_ClosePortalStmt:
+		st.Kind, st.Tag, st.Name = CloseCursor, "CLOSE CURSOR", n.ClosePortalStmt.Portalname
+		if st.Name == "" {
+			st.Tag, st.Name = "CLOSE CURSOR ALL", "all"
+		}
+		return st, nil
 	case *pg.Node_VariableSetStmt:
 		return planSet(n.VariableSetStmt, st)
 	case *pg.Node_VariableShowStmt:
@@ -349,5 +369,53 @@ func (p *Planner) planExplain(e *pg.ExplainStmt, source, id string) (Statement, 
 		return st, err
 	}
 	st.Kind, st.Tag, st.Analyze, st.Source = Explain, "EXPLAIN", analyze, source
+	return st, nil
+}
+
+// cursorOptHold is PostgreSQL's CURSOR_OPT_HOLD bit.
+const cursorOptHold = 0x0020
+
+// planDeclare plans the cursor's query like any query.
+func (p *Planner) planDeclare(d *pg.DeclareCursorStmt, source, id string) (Statement, error) {
+	if _, ok := d.Query.GetNode().(*pg.Node_SelectStmt); !ok {
+		return Statement{}, pgerror.New(pgerror.FeatureNotSupported, "cursors are supported over SELECT queries only")
+	}
+	inner, err := pg.Deparse(&pg.ParseResult{Stmts: []*pg.RawStmt{{Stmt: d.Query}}})
+	if err != nil {
+		return Statement{}, pgerror.Wrap(fmt.Errorf("deparsing the cursor's query: %w", err), pgerror.InternalError)
+	}
+	st, err := p.planQuery(inner, id)
+	if err != nil {
+		return st, err
+	}
+	st.Kind, st.Tag, st.Name, st.Source = DeclareCursor, "DECLARE CURSOR", d.Portalname, source
+	st.Hold = d.Options&cursorOptHold != 0
+	return st, nil
+}
+
+// fetchAll is how pg_query spells FETCH ALL (PostgreSQL's FETCH_ALL).
+const fetchAll = 1<<63 - 1
+
+func planFetch(f *pg.FetchStmt, st Statement) (Statement, error) {
+	if f.Ismove {
+		return st, pgerror.New(pgerror.FeatureNotSupported, "MOVE is not supported: cursors read forward only")
+	}
+	switch f.Direction {
+	case pg.FetchDirection_FETCH_FORWARD:
+	case pg.FetchDirection_FETCH_ABSOLUTE, pg.FetchDirection_FETCH_RELATIVE:
+		// NEXT is RELATIVE 1, the only relative move a forward cursor makes.
+		if f.Direction != pg.FetchDirection_FETCH_RELATIVE || f.HowMany != 1 {
+			return st, pgerror.New(pgerror.FeatureNotSupported, "cursors read forward only")
+		}
+	default:
+		return st, pgerror.New(pgerror.FeatureNotSupported, "cursors read forward only")
+	}
+	if f.HowMany < 0 {
+		return st, pgerror.New(pgerror.FeatureNotSupported, "cursors read forward only")
+	}
+	st.Kind, st.Tag, st.Name, st.Count = FetchCursor, "FETCH", f.Portalname, f.HowMany
+	if f.HowMany == fetchAll {
+		st.Count = 0
+	}
 	return st, nil
 }

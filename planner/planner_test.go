@@ -256,3 +256,42 @@ func TestPlanSplitsStatements(t *testing.T) {
 		}
 	}
 }
+
+func TestPlanCursors(t *testing.T) {
+	p := testPlanner(t)
+	tests := []struct {
+		sql   string
+		kind  planner.Kind
+		tag   string
+		name  string
+		count int64
+		hold  bool
+	}{
+		{`DECLARE "c1" CURSOR WITHOUT HOLD FOR SELECT id FROM users`, planner.DeclareCursor, "DECLARE CURSOR", "c1", 0, false},
+		{"DECLARE c2 CURSOR WITH HOLD FOR SELECT 1", planner.DeclareCursor, "DECLARE CURSOR", "c2", 0, true},
+		{`FETCH FORWARD 2000 FROM "c1"`, planner.FetchCursor, "FETCH", "c1", 2000, false},
+		{"FETCH ALL FROM c1", planner.FetchCursor, "FETCH", "c1", 0, false},
+		{"FETCH c1", planner.FetchCursor, "FETCH", "c1", 1, false},
+		{"FETCH NEXT FROM c1", planner.FetchCursor, "FETCH", "c1", 1, false},
+		{"CLOSE c1", planner.CloseCursor, "CLOSE CURSOR", "c1", 0, false},
+		{"CLOSE ALL", planner.CloseCursor, "CLOSE CURSOR ALL", "all", 0, false},
+	}
+	for _, tc := range tests {
+		stmts, err := p.Plan(tc.sql, "")
+		if err != nil {
+			t.Fatalf("%s: %v", tc.sql, err)
+		}
+		st := stmts[0]
+		if st.Kind != tc.kind || st.Tag != tc.tag || st.Name != tc.name || st.Count != tc.count || st.Hold != tc.hold {
+			t.Errorf("%s: got kind=%v tag=%q name=%q count=%d hold=%v", tc.sql, st.Kind, st.Tag, st.Name, st.Count, st.Hold)
+		}
+	}
+	if stmts, _ := p.Plan("DECLARE c CURSOR FOR SELECT id FROM users", ""); len(stmts[0].Scans) != 1 {
+		t.Error("the cursor's query is not planned")
+	}
+	for _, bad := range []string{"FETCH BACKWARD 1 FROM c", "MOVE 1 IN c", "FETCH ABSOLUTE 3 FROM c", "DECLARE c CURSOR FOR DELETE FROM users"} {
+		if _, err := p.Plan(bad, ""); err == nil {
+			t.Errorf("%s: accepted", bad)
+		}
+	}
+}

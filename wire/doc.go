@@ -17,7 +17,11 @@
 // per connection; a portal read with a row limit stays open across Sync
 // inside a transaction, as pgjdbc's setFetchSize needs.
 //
+// Cursors (cursor.go) are portals too: DECLARE opens one over its query,
+// FETCH reads it forward, CLOSE ends it; WITH HOLD cursors outlive their
+// transaction.
+//
 // Known debts: SCRAM offers no channel binding (SCRAM-SHA-256-PLUS); the
-// auth method has no config key yet; DECLARE/FETCH cursors are not
-// implemented.
+// auth method has no config key yet; cursors read forward only (no MOVE,
+// BACKWARD, SCROLL).
 package wire

@@ -65,8 +65,32 @@ type Statement interface {
 	// Target names what DEALLOCATE drops ("all" for every statement); empty
 	// for other statements.
 	Target() string
+	// Cursor says what the statement does to a cursor, if anything.
+	// DECLARE's Execute returns the rows of the cursor's query; FETCH and
+	// CLOSE are carried out by this package and never executed.
+	Cursor() Cursor
 	// Execute starts the statement. The Result must be closed.
 	Execute(ctx context.Context) (Result, error)
+}
+
+// CursorOp is what a statement does to a cursor.
+type CursorOp int
+
+// Cursor operations.
+const (
+	NoCursor CursorOp = iota
+	DeclareCursor
+	FetchCursor
+	CloseCursor
+)
+
+// Cursor describes a cursor statement: DECLARE name [WITH HOLD], FETCH
+// Count (0: all) FROM name, CLOSE name (Name "all": every cursor).
+type Cursor struct {
+	Op    CursorOp
+	Name  string
+	Count int64
+	Hold  bool
 }
 
 // Result streams one statement's outcome.

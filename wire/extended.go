@@ -32,6 +32,10 @@ type portal struct {
 	batch  arrow.RecordBatch
 	offset int
 	done   bool
+	// cursor marks a portal opened by DECLARE; hold, by DECLARE ... WITH
+	// HOLD, which outlives its transaction.
+	cursor bool
+	hold   bool
 }
 
 func (p *portal) close() {
@@ -69,10 +73,21 @@ func (c *conn) closePortal(name string) {
 	}
 }
 
-// closeAllPortals ends every portal, as the end of a transaction does.
+// closeAllPortals ends every portal, held cursors included (Terminate,
+// DISCARD ALL).
 func (c *conn) closeAllPortals() {
 	for name := range c.ext().portals {
 		c.closePortal(name)
+	}
+}
+
+// closeTransactionPortals ends the portals a finished transaction leaves
+// behind: all but cursors declared WITH HOLD.
+func (c *conn) closeTransactionPortals() {
+	for name, p := range c.ext().portals {
+		if !p.hold {
+			c.closePortal(name)
+		}
 	}
 }
 
@@ -208,6 +223,14 @@ func (c *conn) describe(m *pgproto3.Describe) error {
 	if !ok {
 		return pgerror.New(pgerror.InvalidCursorName, "portal %q does not exist", m.Name)
 	}
+	if p.stmt != nil {
+		if cur := p.stmt.Cursor(); cur.Op == FetchCursor {
+			// FETCH returns the cursor's columns.
+			if target, ok := st.portals[cur.Name]; ok && target.result != nil {
+				return c.sendDescription(target.result.Schema(), p.formats)
+			}
+		}
+	}
 	return c.sendDescription(p.schema, p.formats)
 }
 
@@ -235,6 +258,10 @@ func (c *conn) execute(m *pgproto3.Execute) error {
 	if p.stmt == nil {
 		c.be.Send(&pgproto3.EmptyQueryResponse{})
 		return nil
+	}
+	if cur := p.stmt.Cursor(); cur.Op != NoCursor && !p.done {
+		p.done = true
+		return c.runCursor(p.stmt, cur, p.formats, false)
 	}
 	if p.done {
 		// PostgreSQL answers a finished portal with an empty completion.
@@ -270,37 +297,9 @@ func (c *conn) execute(m *pgproto3.Execute) error {
 			p.enc = enc
 		}
 	}
-	var rows int64
-	var vals [][]byte
-	for p.enc != nil && (m.MaxRows == 0 || rows < int64(m.MaxRows)) {
-		if p.batch == nil || p.offset >= int(p.batch.NumRows()) {
-			if p.batch != nil {
-				p.batch.Release()
-				p.batch = nil
-			}
-			batch, err := p.result.Next(p.ctx)
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				return err
-			}
-			p.batch, p.offset = batch, 0
-			continue
-		}
-		var err error
-		vals, err = p.enc.EncodeRow(p.batch, p.offset, vals)
-		if err != nil {
-			return pgerror.Wrap(err, pgerror.InternalError)
-		}
-		c.be.Send(&pgproto3.DataRow{Values: vals})
-		p.offset++
-		rows++
-		if rows%1024 == 0 {
-			if err := c.be.Flush(); err != nil {
-				return err
-			}
-		}
+	rows, err := c.sendPortalRows(p, int64(m.MaxRows))
+	if err != nil {
+		return err
 	}
 	if p.enc != nil && m.MaxRows > 0 && rows == int64(m.MaxRows) && c.portalHasMore(p) {
 		c.be.Send(&pgproto3.PortalSuspended{})
@@ -325,6 +324,44 @@ func (c *conn) execute(m *pgproto3.Execute) error {
 	c.applySessionReset(tag, p.stmt.Target())
 	c.be.Send(&pgproto3.CommandComplete{CommandTag: commandTag(tag, rows)})
 	return nil
+}
+
+// sendPortalRows sends up to max rows of an executed portal (0: all) as
+// DataRows and returns how many it sent.
+func (c *conn) sendPortalRows(p *portal, max int64) (int64, error) {
+	var rows int64
+	var vals [][]byte
+	for p.enc != nil && (max == 0 || rows < max) {
+		if p.batch == nil || p.offset >= int(p.batch.NumRows()) {
+			if p.batch != nil {
+				p.batch.Release()
+				p.batch = nil
+			}
+			batch, err := p.result.Next(p.ctx)
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return rows, err
+			}
+			p.batch, p.offset = batch, 0
+			continue
+		}
+		var err error
+		vals, err = p.enc.EncodeRow(p.batch, p.offset, vals)
+		if err != nil {
+			return rows, pgerror.Wrap(err, pgerror.InternalError)
+		}
+		c.be.Send(&pgproto3.DataRow{Values: vals})
+		p.offset++
+		rows++
+		if rows%1024 == 0 {
+			if err := c.be.Flush(); err != nil {
+				return rows, err
+			}
+		}
+	}
+	return rows, nil
 }
 
 // portalHasMore reports whether a portal that filled its row limit has rows

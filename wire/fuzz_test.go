@@ -63,8 +63,9 @@ func (fuzzPrepared) Bind(context.Context, []any) (wire.Statement, error) {
 
 type fuzzStatement struct{}
 
-func (fuzzStatement) Tag() string    { return "SELECT" }
-func (fuzzStatement) Target() string { return "" }
+func (fuzzStatement) Tag() string         { return "SELECT" }
+func (fuzzStatement) Target() string      { return "" }
+func (fuzzStatement) Cursor() wire.Cursor { return wire.Cursor{} }
 func (fuzzStatement) Execute(context.Context) (wire.Result, error) {
 	b := array.NewInt64Builder(memory.DefaultAllocator)
 	b.AppendValues([]int64{1, 2, 3}, nil)

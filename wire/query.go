@@ -52,6 +52,9 @@ func (c *conn) runStatement(ctx context.Context, st Statement) error {
 		return pgerror.New(pgerror.InFailedSQLTransaction,
 			"current transaction is aborted, commands ignored until end of transaction block")
 	}
+	if cur := st.Cursor(); cur.Op != NoCursor {
+		return c.runCursor(st, cur, nil, true)
+	}
 	res, err := st.Execute(ctx)
 	if err != nil {
 		return err
@@ -100,8 +103,8 @@ func (c *conn) applyTransaction(tag string) {
 // behind; it runs after the statement that ended it has completed.
 func (c *conn) endTransactionPortals(tag string) {
 	if tag == "COMMIT" || tag == "ROLLBACK" {
-		for name := range c.ext().portals {
-			if name != "" {
+		for name, p := range c.ext().portals {
+			if name != "" && !p.hold {
 				c.closePortal(name)
 			}
 		}
@@ -114,6 +117,8 @@ func commandTag(verb string, rows int64) []byte {
 		return []byte("SELECT " + strconv.FormatInt(rows, 10))
 	case "START TRANSACTION":
 		return []byte("START TRANSACTION")
+	case "FETCH":
+		return []byte("FETCH " + strconv.FormatInt(rows, 10))
 	}
 	return []byte(verb)
 }
