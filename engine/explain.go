@@ -27,10 +27,18 @@ func (s *Session) explain(ctx context.Context, p planner.Statement) (wire.Result
 	} else {
 		for _, ref := range p.Scans {
 			d := ref.Dataset
-			lines = append(lines, fmt.Sprintf("DynamoDB Scan on %s (table %s, region %s)", d.QualifiedName(), d.Table, d.Region),
-				fmt.Sprintf("  Parallel segments: %d (about %d items)", d.Segments(s.engine.cfg.MaxSegments), d.ItemCount),
-				"  Projection: the columns the engine reads below (ProjectionExpression)",
-				"  Key condition: none (Query pushdown is not implemented yet); Filter: none")
+			if k := ref.Key; k != nil {
+				value := k.Literal
+				if k.Param > 0 {
+					value = fmt.Sprintf("$%d", k.Param)
+				}
+				lines = append(lines, fmt.Sprintf("DynamoDB Query on %s (table %s, region %s)", d.QualifiedName(), d.Table, d.Region),
+					fmt.Sprintf("  Key condition: %s = %s", k.Attribute, value))
+			} else {
+				lines = append(lines, fmt.Sprintf("DynamoDB Scan on %s (table %s, region %s)", d.QualifiedName(), d.Table, d.Region),
+					fmt.Sprintf("  Parallel segments: %d (about %d items)", d.Segments(s.engine.cfg.MaxSegments), d.ItemCount))
+			}
+			lines = append(lines, "  Projection: the columns the engine reads below (ProjectionExpression)")
 		}
 	}
 	plan, err := s.enginePlan(ctx, p)
@@ -45,7 +53,7 @@ func (s *Session) explain(ctx context.Context, p planner.Statement) (wire.Result
 // line.
 func (s *Session) enginePlan(ctx context.Context, p planner.Statement) ([]string, error) {
 	s.settleActive()
-	qs := &queryState{ctx: ctx}
+	qs := newQueryState(ctx, p, nil)
 	s.engine.running.Store(p.ID, qs)
 	defer s.engine.running.Delete(p.ID)
 	rows, err := s.conn.QueryContext(ctx, "EXPLAIN "+p.SQL)

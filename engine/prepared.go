@@ -95,7 +95,7 @@ func (s *Session) Prepare(ctx context.Context, sql string, paramOIDs []uint32) (
 // prepares again with the bound values.
 func (s *Session) describeQuery(ctx context.Context, p *prepared, declared []uint32) error {
 	s.settleActive()
-	qs := &queryState{ctx: ctx}
+	qs := newQueryState(ctx, *p.plan, nil)
 	s.engine.running.Store(p.plan.ID, qs)
 	defer s.engine.running.Delete(p.plan.ID)
 	return s.conn.Raw(func(dc any) error {

@@ -273,7 +273,7 @@ func (s *Session) runQuery(ctx context.Context, p planner.Statement, args []any)
 	} else {
 		ctx, cancel = context.WithCancel(ctx)
 	}
-	qs := &queryState{ctx: ctx}
+	qs := newQueryState(ctx, p, args)
 	s.engine.running.Store(p.ID, qs)
 	r := &queryResult{ctx: ctx, cancel: cancel, qs: qs, engine: s.engine, id: p.ID}
 

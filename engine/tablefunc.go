@@ -6,12 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	dynamotypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/pgdynamo/pgdynamo/attrarrow"
@@ -30,6 +33,57 @@ type queryState struct {
 	notices []*pgerror.Error
 	noticed bool
 	readers []*scan.Reader
+	// scans are the statement's dataset references by ID, args its bound
+	// parameters: what a reference's pushdown needs.
+	scans map[string]planner.ScanRef
+	args  []any
+}
+
+func newQueryState(ctx context.Context, p planner.Statement, args []any) *queryState {
+	qs := &queryState{ctx: ctx, args: args, scans: make(map[string]planner.ScanRef, len(p.Scans))}
+	for _, s := range p.Scans {
+		qs.scans[s.ID] = s
+	}
+	return qs
+}
+
+// keyValue is the pushed-down partition key as DynamoDB stores it, from the
+// query's constant or its bound parameter. A parameter of the wrong kind
+// (text for a number key) gives no pushdown: the Scan and the engine's WHERE
+// still answer correctly.
+func (s *scanSource) keyValue() (dynamotypes.AttributeValue, bool) {
+	if s.key == nil {
+		return nil, false
+	}
+	text := s.key.Literal
+	if s.key.Param > 0 {
+		if s.key.Param > len(s.qs.args) {
+			return nil, false
+		}
+		switch v := s.qs.args[s.key.Param-1].(type) {
+		case string:
+			text = v
+		case int64:
+			text = strconv.FormatInt(v, 10)
+		case float64:
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, false
+			}
+			text = strconv.FormatFloat(v, 'g', -1, 64)
+		default:
+			return nil, false
+		}
+	}
+	switch s.dataset.PartitionKey.Type {
+	case dynamotypes.ScalarAttributeTypeS:
+		return &dynamotypes.AttributeValueMemberS{Value: text}, true
+	case dynamotypes.ScalarAttributeTypeN:
+		if _, err := strconv.ParseFloat(text, 64); err != nil {
+			return nil, false
+		}
+		return &dynamotypes.AttributeValueMemberN{Value: text}, true
+	}
+	return nil, false
 }
 
 // mismatchKey groups mismatches of one column by whether the values were
@@ -108,7 +162,8 @@ func (e *Engine) registerScanFunction(ctx context.Context, conn *sql.Conn) error
 			if !ok {
 				return nil, fmt.Errorf("scan reference %q belongs to no running statement", ref)
 			}
-			return e.newScanSource(v.(*queryState), ds)
+			qs := v.(*queryState)
+			return e.newScanSource(qs, ds, qs.scans[ref])
 		},
 	}
 	if err := duckdb.RegisterTableUDF(conn, planner.ScanFunction, fn); err != nil {
@@ -130,6 +185,7 @@ func (e *Engine) datasetByQualifiedName(name string) (*catalog.Dataset, bool) {
 type scanSource struct {
 	engine  *Engine
 	qs      *queryState
+	key     *planner.KeyEquality // pushed-down partition key, nil for a Scan
 	ctx     context.Context
 	dataset *catalog.Dataset
 	columns []duckdb.ColumnInfo
@@ -141,7 +197,7 @@ type scanSource struct {
 	done    bool
 }
 
-func (e *Engine) newScanSource(qs *queryState, ds *catalog.Dataset) (*scanSource, error) {
+func (e *Engine) newScanSource(qs *queryState, ds *catalog.Dataset, ref planner.ScanRef) (*scanSource, error) {
 	cols := make([]duckdb.ColumnInfo, len(ds.Columns.Columns))
 	for i, c := range ds.Columns.Columns {
 		t, err := duckType(c.Field.Type)
@@ -150,7 +206,7 @@ func (e *Engine) newScanSource(qs *queryState, ds *catalog.Dataset) (*scanSource
 		}
 		cols[i] = duckdb.ColumnInfo{Name: c.Name, T: t}
 	}
-	return &scanSource{engine: e, qs: qs, ctx: qs.ctx, dataset: ds, columns: cols}, nil
+	return &scanSource{engine: e, qs: qs, ctx: qs.ctx, dataset: ds, columns: cols, key: ref.Key}, nil
 }
 
 func (s *scanSource) ColumnInfos() []duckdb.ColumnInfo { return s.columns }
@@ -186,6 +242,11 @@ func (s *scanSource) open(chunk duckdb.DataChunk) error {
 	if len(names) == 0 {
 		// count(*) needs items, not attributes: fetch only the partition key.
 		req.Projection = []string{s.dataset.PartitionKey.Name}
+	}
+	if av, ok := s.keyValue(); ok {
+		req.KeyCondition = "#k = :k"
+		req.Names = map[string]string{"#k": s.key.Attribute}
+		req.Values = map[string]dynamotypes.AttributeValue{":k": av}
 	}
 	s.reader, err = scan.Open(s.ctx, s.dataset.Client, req, selected, scan.Options{
 		Concurrency: s.engine.cfg.ScanConcurrency,

@@ -16,13 +16,16 @@
 //     from the catalog (catalogshim.go).
 //   - postgres-column-names: output columns are named as PostgreSQL names
 //     them (count, ?column?, bool).
+//   - key-pushdown: a partition-key equality among the top-level AND
+//     conjuncts of a reference's own SELECT makes its read a Query
+//     (pushdown.go); the WHERE stays, so results cannot change.
 //   - param-cast-types, any-array-params: parameters are typed as
 //     PostgreSQL infers them ($1::date, col = ANY($1)).
 //   - Postgres-isms the engine reads differently (pgisms.go): bytea hex
 //     literals, BC dates, jsonb, #>> and #> paths.
 //
-// The pushdown planner (SPEC §5) will attach a scan.Request to each
-// reference in datasets-to-scans.
+// The rest of SPEC §5 (sort-key ranges, IN lists, filters, indexes) extends
+// key-pushdown's ScanRef.
 //
 // It must not import wire or engine.
 package planner

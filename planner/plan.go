@@ -60,6 +60,19 @@ type ScanRef struct {
 	// ID is the argument of the pgdynamo_scan call that replaced the reference.
 	ID      string
 	Dataset *catalog.Dataset
+	// Key, when set, is the partition key value the query's WHERE fixes for
+	// this reference: the scan becomes a DynamoDB Query.
+	Key *KeyEquality
+}
+
+// KeyEquality is "partition key = value", the value a constant or a
+// parameter.
+type KeyEquality struct {
+	Attribute string
+	// Literal is the constant's text; Param, when > 0, is the $n whose
+	// bound value it is.
+	Literal string
+	Param   int
 }
 
 // Statement is one planned statement.

@@ -2,6 +2,7 @@ package planner_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -292,6 +293,46 @@ func TestPlanCursors(t *testing.T) {
 	for _, bad := range []string{"FETCH BACKWARD 1 FROM c", "MOVE 1 IN c", "FETCH ABSOLUTE 3 FROM c", "DECLARE c CURSOR FOR DELETE FROM users"} {
 		if _, err := p.Plan(bad, ""); err == nil {
 			t.Errorf("%s: accepted", bad)
+		}
+	}
+}
+
+func TestPlanKeyPushdown(t *testing.T) {
+	p := testPlanner(t)
+	tests := []struct {
+		sql  string
+		keys []string // per scan: "" for none, else attribute=literal or attribute=$n
+	}{
+		{"SELECT * FROM users WHERE id = 42", []string{"id=42"}},
+		{"SELECT * FROM users u WHERE 7 = u.id AND u.id > 3", []string{"id=7"}},
+		{"SELECT * FROM users WHERE users.id = $1", []string{"id=$1"}},
+		{"SELECT * FROM users WHERE id = 1 OR id = 2", []string{""}},
+		{"SELECT * FROM users WHERE NOT (id = 1)", []string{""}},
+		{"SELECT * FROM users WHERE id = '42'", []string{""}},
+		{"SELECT * FROM users a, orders b WHERE id = 1", []string{"", ""}},
+		{"SELECT * FROM users a, orders b WHERE b.id = 1 AND a.id = b.id", []string{"", "id=1"}},
+		{"SELECT * FROM users a JOIN orders b ON a.id = b.id WHERE a.id = 1", []string{"", ""}},
+		{"SELECT * FROM users WHERE id IN (SELECT id FROM orders WHERE id = 5)", []string{"", "id=5"}},
+		{"SELECT (SELECT count(*) FROM orders o WHERE o.id = u.id) FROM users u", []string{"", ""}},
+	}
+	for _, tc := range tests {
+		stmts, err := p.Plan(tc.sql, "")
+		if err != nil {
+			t.Fatalf("%s: %v", tc.sql, err)
+		}
+		var got []string
+		for _, s := range stmts[0].Scans {
+			switch {
+			case s.Key == nil:
+				got = append(got, "")
+			case s.Key.Param > 0:
+				got = append(got, fmt.Sprintf("%s=$%d", s.Key.Attribute, s.Key.Param))
+			default:
+				got = append(got, s.Key.Attribute+"="+s.Key.Literal)
+			}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tc.keys) {
+			t.Errorf("%s: keys %q, want %q", tc.sql, got, tc.keys)
 		}
 	}
 }

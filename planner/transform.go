@@ -41,6 +41,7 @@ var queryTransforms = []Transform{
 	{Name: "table-function-allowlist", Apply: checkTableFunctions},
 	{Name: "catalog-relations", Apply: catalogRelations},
 	{Name: "datasets-to-scans", Apply: datasetsToScans},
+	{Name: "key-pushdown", Apply: keyPushdown},
 	{Name: "any-array-params", Apply: anyArrayParams},
 	{Name: "postgres-column-names", Apply: postgresColumnNames},
 	// After column naming, so that replaced expressions keep their names.

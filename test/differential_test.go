@@ -112,6 +112,14 @@ var differentialCorpus = []struct {
 	{"SELECT min(seen), max(seen), min(joined), max(joined) FROM people", true},
 	{"SELECT id FROM people WHERE seen BETWEEN '2024-03-01T00:00:00Z' AND '2024-06-01T00:00:00Z' ORDER BY id", true},
 	{"SELECT joined, count(*) FROM people WHERE joined > '2022-06-30' GROUP BY joined ORDER BY joined", true},
+	// Partition-key equality becomes a DynamoDB Query: same answers.
+	{"SELECT * FROM people WHERE id = 7", true},
+	{"SELECT * FROM visits WHERE person_id = 5 ORDER BY visit_id", true},
+	{"SELECT * FROM people, visits WHERE visits.person_id = 4 AND people.id = visits.person_id ORDER BY visit_id", true},
+	{"SELECT p.name, v.page FROM people p JOIN visits v ON v.person_id = p.id WHERE p.id = 3 ORDER BY v.visit_id", true},
+	{"SELECT id FROM people WHERE id = 7 OR id = 9 ORDER BY id", true},
+	{"SELECT count(*) FROM visits WHERE person_id = 999", true},
+	{"SELECT count(*), min(amount) FROM visits WHERE person_id = 8 AND amount > 10", true},
 	// Window functions.
 	{"SELECT id, city, row_number() OVER (PARTITION BY city ORDER BY age, id) AS rn FROM people ORDER BY id", true},
 	{"SELECT id, sum(age) OVER (ORDER BY id ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) AS s FROM people ORDER BY id", true},

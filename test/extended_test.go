@@ -268,3 +268,34 @@ func TestArrayParameters(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyParameterQueries: "id = $1" becomes a Query once $1 is bound, in
+// every pgx mode; a value of the wrong kind falls back to a Scan, same rows.
+func TestKeyParameterQueries(t *testing.T) {
+	f, gw := fixtureGateway(t, nil)
+	ctx := context.Background()
+	want := f.people[41]
+	for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeCacheStatement, pgx.QueryExecModeExec, pgx.QueryExecModeSimpleProtocol} {
+		conn := connectExtended(t, gw)
+		var name string
+		if err := conn.QueryRow(ctx, "SELECT name FROM people WHERE id = $1", mode, want.ID).Scan(&name); err != nil {
+			t.Fatalf("%v: %v", mode, err)
+		}
+		if name != want.Name {
+			t.Errorf("%v: name %q, want %q", mode, name, want.Name)
+		}
+		var n int
+		if err := conn.QueryRow(ctx, "SELECT count(*) FROM visits WHERE person_id = $1", mode, want.ID).Scan(&n); err != nil {
+			t.Fatalf("%v: %v", mode, err)
+		}
+		wantN := 0
+		for _, v := range f.visits {
+			if v.PersonID == want.ID {
+				wantN++
+			}
+		}
+		if n != wantN {
+			t.Errorf("%v: %d visits, want %d", mode, n, wantN)
+		}
+	}
+}

@@ -135,3 +135,20 @@ func TestPsqlExplain(t *testing.T) {
 		}
 	}
 }
+
+func TestPsqlExplainKeyQuery(t *testing.T) {
+	f, gw := fixtureGateway(t, nil)
+	out, err := psql(t, gw, "-A", "-t", "-c", "EXPLAIN ANALYZE SELECT name FROM people WHERE id = 7")
+	if err != nil {
+		t.Fatalf("psql: %v\n%s", err, out)
+	}
+	for _, want := range []string{"DynamoDB Query on table " + f.peopleTable, "Items scanned: 1 ", "Items returned: 1 ", "Rows: 1 "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("EXPLAIN ANALYZE lacks %q:\n%s", want, out)
+		}
+	}
+	out, err = psql(t, gw, "-A", "-t", "-c", "EXPLAIN SELECT name FROM people WHERE id = 7 OR id = 8")
+	if err != nil || !strings.Contains(out, "DynamoDB Scan on public.people") {
+		t.Errorf("an OR must stay a Scan: %v\n%s", err, out)
+	}
+}
