@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pgdynamo/pgdynamo/planner"
+	"github.com/pgdynamo/pgdynamo/scan"
 	"github.com/pgdynamo/pgdynamo/wire"
 )
 
@@ -28,9 +29,14 @@ func (s *Session) explain(ctx context.Context, p planner.Statement) (wire.Result
 		for _, ref := range p.Scans {
 			d := ref.Dataset
 			if k := ref.Key; k != nil {
-				value := k.Literal
-				if k.Param > 0 {
+				value := strings.Join(k.Literals, ", ")
+				switch {
+				case k.ParamList:
+					value = fmt.Sprintf("each of $%d", k.Param)
+				case k.Param > 0:
 					value = fmt.Sprintf("$%d", k.Param)
+				case len(k.Literals) > 1:
+					value = "each of " + value
 				}
 				lines = append(lines, fmt.Sprintf("DynamoDB Query on %s (table %s, region %s)", d.QualifiedName(), d.Table, d.Region),
 					fmt.Sprintf("  Key condition: %s = %s", k.Attribute, value))
@@ -108,7 +114,7 @@ func (s *Session) explainAnalyze(ctx context.Context, p planner.Statement) ([]st
 			op = "Query"
 		}
 		lines = append(lines, fmt.Sprintf("DynamoDB %s on table %s", op, req.Table),
-			fmt.Sprintf("  Parallel segments: %d", max(req.Segments, 1)),
+			parallelism(req),
 			"  Projection: "+projectionText(req.Projection),
 			fmt.Sprintf("  Pages: %d  Items scanned: %d  Items returned: %d  Consumed read capacity: %.1f",
 				rd.Stats.Pages.Load(), rd.Stats.ItemsScanned.Load(), rd.Stats.ItemsReturned.Load(), rd.Stats.ConsumedCapacity.Load()))
@@ -122,4 +128,14 @@ func projectionText(attrs []string) string {
 		return "all attributes"
 	}
 	return strings.Join(attrs, ", ")
+}
+
+func parallelism(req scan.Request) string {
+	switch {
+	case len(req.Partitions) > 0:
+		return fmt.Sprintf("  Partitions queried in parallel: %d", len(req.Partitions))
+	case req.IsQuery():
+		return "  Partitions queried: 1"
+	}
+	return fmt.Sprintf("  Parallel segments: %d", max(req.Segments, 1))
 }

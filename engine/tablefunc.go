@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/big"
 	"strconv"
 	"strings"
 	"sync"
@@ -47,43 +48,87 @@ func newQueryState(ctx context.Context, p planner.Statement, args []any) *queryS
 	return qs
 }
 
-// keyValue is the pushed-down partition key as DynamoDB stores it, from the
-// query's constant or its bound parameter. A parameter of the wrong kind
-// (text for a number key) gives no pushdown: the Scan and the engine's WHERE
-// still answer correctly.
-func (s *scanSource) keyValue() (dynamotypes.AttributeValue, bool) {
+// maxPartitionQueries bounds an IN list read as parallel Queries; a longer
+// list reads the table with a Scan instead.
+const maxPartitionQueries = 1000
+
+// keyValues are the pushed-down partition key values as DynamoDB stores
+// them, distinct, from the query's constants or its bound parameter. A
+// value of the wrong kind (text for a number key) gives no pushdown: the
+// Scan and the engine's WHERE still answer correctly.
+func (s *scanSource) keyValues() ([]dynamotypes.AttributeValue, bool) {
 	if s.key == nil {
 		return nil, false
 	}
-	text := s.key.Literal
-	if s.key.Param > 0 {
+	var raw []any
+	switch {
+	case s.key.Param > 0:
 		if s.key.Param > len(s.qs.args) {
 			return nil, false
 		}
-		switch v := s.qs.args[s.key.Param-1].(type) {
-		case string:
-			text = v
-		case int64:
-			text = strconv.FormatInt(v, 10)
-		case float64:
-			if math.IsNaN(v) || math.IsInf(v, 0) {
+		v := s.qs.args[s.key.Param-1]
+		if s.key.ParamList {
+			list, ok := v.([]any)
+			if !ok {
 				return nil, false
 			}
-			text = strconv.FormatFloat(v, 'g', -1, 64)
-		default:
+			raw = list
+		} else {
+			raw = []any{v}
+		}
+	default:
+		for _, l := range s.key.Literals {
+			raw = append(raw, l)
+		}
+	}
+	if len(raw) == 0 || len(raw) > maxPartitionQueries {
+		return nil, false
+	}
+	seen := map[string]bool{}
+	var out []dynamotypes.AttributeValue
+	for _, v := range raw {
+		av, canon, ok := s.keyAttribute(v)
+		if !ok {
 			return nil, false
 		}
+		// Each partition is read once: a repeated value would read its
+		// items twice.
+		if !seen[canon] {
+			seen[canon] = true
+			out = append(out, av)
+		}
+	}
+	return out, true
+}
+
+// keyAttribute converts one key value; canon identifies equal values (1 and
+// 1.0 are one DynamoDB number).
+func (s *scanSource) keyAttribute(v any) (dynamotypes.AttributeValue, string, bool) {
+	var text string
+	switch x := v.(type) {
+	case string:
+		text = x
+	case int64:
+		text = strconv.FormatInt(x, 10)
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil, "", false
+		}
+		text = strconv.FormatFloat(x, 'g', -1, 64)
+	default:
+		return nil, "", false
 	}
 	switch s.dataset.PartitionKey.Type {
 	case dynamotypes.ScalarAttributeTypeS:
-		return &dynamotypes.AttributeValueMemberS{Value: text}, true
+		return &dynamotypes.AttributeValueMemberS{Value: text}, text, true
 	case dynamotypes.ScalarAttributeTypeN:
-		if _, err := strconv.ParseFloat(text, 64); err != nil {
-			return nil, false
+		r, ok := new(big.Rat).SetString(text)
+		if !ok {
+			return nil, "", false
 		}
-		return &dynamotypes.AttributeValueMemberN{Value: text}, true
+		return &dynamotypes.AttributeValueMemberN{Value: text}, r.RatString(), true
 	}
-	return nil, false
+	return nil, "", false
 }
 
 // mismatchKey groups mismatches of one column by whether the values were
@@ -243,10 +288,10 @@ func (s *scanSource) open(chunk duckdb.DataChunk) error {
 		// count(*) needs items, not attributes: fetch only the partition key.
 		req.Projection = []string{s.dataset.PartitionKey.Name}
 	}
-	if av, ok := s.keyValue(); ok {
+	if values, ok := s.keyValues(); ok {
 		req.KeyCondition = "#k = :k"
 		req.Names = map[string]string{"#k": s.key.Attribute}
-		req.Values = map[string]dynamotypes.AttributeValue{":k": av}
+		req.Partitions, req.PartitionValue = values, ":k"
 	}
 	s.reader, err = scan.Open(s.ctx, s.dataset.Client, req, selected, scan.Options{
 		Concurrency: s.engine.cfg.ScanConcurrency,

@@ -65,14 +65,15 @@ type ScanRef struct {
 	Key *KeyEquality
 }
 
-// KeyEquality is "partition key = value", the value a constant or a
-// parameter.
+// KeyEquality is "partition key = value" or "partition key IN (values)":
+// constants, or a parameter holding one value or (ParamList) an array.
 type KeyEquality struct {
 	Attribute string
-	// Literal is the constant's text; Param, when > 0, is the $n whose
-	// bound value it is.
-	Literal string
-	Param   int
+	// Literals are the constants' texts; Param, when > 0, is the $n whose
+	// bound value (or, with ParamList, array of values) it is instead.
+	Literals  []string
+	Param     int
+	ParamList bool
 }
 
 // Statement is one planned statement.

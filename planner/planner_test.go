@@ -3,6 +3,7 @@ package planner_test
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -306,7 +307,14 @@ func TestPlanKeyPushdown(t *testing.T) {
 		{"SELECT * FROM users WHERE id = 42", []string{"id=42"}},
 		{"SELECT * FROM users u WHERE 7 = u.id AND u.id > 3", []string{"id=7"}},
 		{"SELECT * FROM users WHERE users.id = $1", []string{"id=$1"}},
-		{"SELECT * FROM users WHERE id = 1 OR id = 2", []string{""}},
+		{"SELECT * FROM users WHERE id = 1 OR id = 2", []string{"id=1,2"}},
+		{"SELECT * FROM users u WHERE u.id IN (3, 4, 5) AND u.id > 1", []string{"id=3,4,5"}},
+		{"SELECT * FROM users WHERE id = ANY($2)", []string{"id=ANY($2)"}},
+		{"SELECT * FROM users WHERE id NOT IN (1, 2)", []string{""}},
+		{"SELECT * FROM users WHERE id IN (1, id)", []string{""}},
+		{"SELECT * FROM users WHERE id = 1 OR id > 2", []string{""}},
+		{"SELECT * FROM users u WHERE u.id = 1 OR id = 2", []string{""}},
+		{"SELECT * FROM users WHERE id IN (SELECT id FROM orders)", []string{"", ""}},
 		{"SELECT * FROM users WHERE NOT (id = 1)", []string{""}},
 		{"SELECT * FROM users WHERE id = '42'", []string{""}},
 		{"SELECT * FROM users a, orders b WHERE id = 1", []string{"", ""}},
@@ -325,10 +333,12 @@ func TestPlanKeyPushdown(t *testing.T) {
 			switch {
 			case s.Key == nil:
 				got = append(got, "")
+			case s.Key.Param > 0 && s.Key.ParamList:
+				got = append(got, fmt.Sprintf("%s=ANY($%d)", s.Key.Attribute, s.Key.Param))
 			case s.Key.Param > 0:
 				got = append(got, fmt.Sprintf("%s=$%d", s.Key.Attribute, s.Key.Param))
 			default:
-				got = append(got, s.Key.Attribute+"="+s.Key.Literal)
+				got = append(got, s.Key.Attribute+"="+strings.Join(s.Key.Literals, ","))
 			}
 		}
 		if fmt.Sprint(got) != fmt.Sprint(tc.keys) {

@@ -38,7 +38,7 @@ func keyPushdown(rw *rewrite, stmt *pg.RawStmt) error {
 		}
 		single := len(sel.SelectStmt.FromClause) == 1
 		for _, c := range conjuncts(sel.SelectStmt.WhereClause) {
-			alias, col, value, ok := columnEquals(c)
+			alias, col, values, list, ok := keyPredicate(c)
 			if !ok {
 				continue
 			}
@@ -56,7 +56,7 @@ func keyPushdown(rw *rewrite, stmt *pg.RawStmt) error {
 			if ref == nil || ref.Key != nil || ref.Dataset.PartitionKey.Name != col || !keyReadAsStored(ref, col) {
 				continue
 			}
-			if key, ok := keyValue(ref.Dataset.PartitionKey.Type, col, value); ok {
+			if key, ok := keyValues(ref.Dataset.PartitionKey.Type, col, values, list); ok {
 				ref.Key = key
 			}
 		}
@@ -137,51 +137,110 @@ func columnEquals(n *pg.Node) (alias, col string, value *pg.Node, ok bool) {
 		return "", "", nil, false
 	}
 	for _, side := range [][2]*pg.Node{{e.AExpr.Lexpr, e.AExpr.Rexpr}, {e.AExpr.Rexpr, e.AExpr.Lexpr}} {
-		cr, isCol := side[0].GetNode().(*pg.Node_ColumnRef)
-		if !isCol {
-			continue
-		}
-		var names []string
-		for _, f := range cr.ColumnRef.Fields {
-			s, isStr := f.Node.(*pg.Node_String_)
-			if !isStr {
-				return "", "", nil, false
-			}
-			names = append(names, s.String_.Sval)
-		}
-		switch len(names) {
-		case 1:
-			return "", names[0], side[1], true
-		case 2:
-			return names[0], names[1], side[1], true
+		if a, c, isCol := columnName(side[0]); isCol {
+			return a, c, side[1], true
 		}
 	}
 	return "", "", nil, false
 }
 
-// keyValue accepts a constant of the key's own kind, or a parameter, whose
-// type the engine checks when it is bound.
-func keyValue(kind types.ScalarAttributeType, attr string, n *pg.Node) (*KeyEquality, bool) {
-	switch v := n.Node.(type) {
-	case *pg.Node_ParamRef:
-		return &KeyEquality{Attribute: attr, Param: int(v.ParamRef.Number)}, true
-	case *pg.Node_AConst:
-		switch c := v.AConst.Val.(type) {
-		case *pg.A_Const_Ival:
-			if kind == types.ScalarAttributeTypeN {
-				return &KeyEquality{Attribute: attr, Literal: strconv.FormatInt(int64(c.Ival.Ival), 10)}, true
+// keyPredicate matches the conjuncts a Query can answer: "[alias.]col =
+// v", "col IN (v, ...)", "col = ANY($n)" (list is then true) and an OR of
+// equalities on one column.
+func keyPredicate(n *pg.Node) (alias, col string, values []*pg.Node, list, ok bool) {
+	if b, isBool := n.Node.(*pg.Node_BoolExpr); isBool && b.BoolExpr.Boolop == pg.BoolExprType_OR_EXPR {
+		for i, arg := range b.BoolExpr.Args {
+			a, c, v, isEq := columnEquals(arg)
+			if !isEq || (i > 0 && (a != alias || c != col)) {
+				return "", "", nil, false, false
 			}
-		case *pg.A_Const_Fval:
-			if kind == types.ScalarAttributeTypeN {
-				if _, err := strconv.ParseFloat(c.Fval.Fval, 64); err == nil {
-					return &KeyEquality{Attribute: attr, Literal: c.Fval.Fval}, true
-				}
+			alias, col = a, c
+			values = append(values, v)
+		}
+		return alias, col, values, false, len(values) > 0
+	}
+	e, isExpr := n.Node.(*pg.Node_AExpr)
+	if isExpr && lastString(e.AExpr.Name) == "=" && len(e.AExpr.Name) == 1 {
+		switch e.AExpr.Kind {
+		case pg.A_Expr_Kind_AEXPR_IN:
+			l, isList := e.AExpr.Rexpr.GetNode().(*pg.Node_List)
+			a, c, isCol := columnName(e.AExpr.Lexpr)
+			if isList && isCol {
+				return a, c, l.List.Items, false, len(l.List.Items) > 0
 			}
-		case *pg.A_Const_Sval:
-			if kind == types.ScalarAttributeTypeS {
-				return &KeyEquality{Attribute: attr, Literal: c.Sval.Sval}, true
+			return "", "", nil, false, false
+		case pg.A_Expr_Kind_AEXPR_OP_ANY:
+			_, isParam := e.AExpr.Rexpr.GetNode().(*pg.Node_ParamRef)
+			a, c, isCol := columnName(e.AExpr.Lexpr)
+			if isParam && isCol {
+				return a, c, []*pg.Node{e.AExpr.Rexpr}, true, true
 			}
+			return "", "", nil, false, false
 		}
 	}
-	return nil, false
+	a, c, v, isEq := columnEquals(n)
+	if !isEq {
+		return "", "", nil, false, false
+	}
+	return a, c, []*pg.Node{v}, false, true
+}
+
+// columnName reads "[alias.]col".
+func columnName(n *pg.Node) (alias, col string, ok bool) {
+	cr, isCol := n.GetNode().(*pg.Node_ColumnRef)
+	if !isCol {
+		return "", "", false
+	}
+	var names []string
+	for _, f := range cr.ColumnRef.Fields {
+		s, isStr := f.Node.(*pg.Node_String_)
+		if !isStr {
+			return "", "", false
+		}
+		names = append(names, s.String_.Sval)
+	}
+	switch len(names) {
+	case 1:
+		return "", names[0], true
+	case 2:
+		return names[0], names[1], true
+	}
+	return "", "", false
+}
+
+// keyValues accepts constants of the key's own kind, or one parameter,
+// whose value the engine checks when it is bound.
+func keyValues(kind types.ScalarAttributeType, attr string, values []*pg.Node, list bool) (*KeyEquality, bool) {
+	if len(values) == 1 {
+		if p, ok := values[0].Node.(*pg.Node_ParamRef); ok {
+			return &KeyEquality{Attribute: attr, Param: int(p.ParamRef.Number), ParamList: list}, true
+		}
+	}
+	key := &KeyEquality{Attribute: attr}
+	for _, n := range values {
+		c, ok := n.Node.(*pg.Node_AConst)
+		if !ok {
+			return nil, false
+		}
+		switch v := c.AConst.Val.(type) {
+		case *pg.A_Const_Ival:
+			if kind != types.ScalarAttributeTypeN {
+				return nil, false
+			}
+			key.Literals = append(key.Literals, strconv.FormatInt(int64(v.Ival.Ival), 10))
+		case *pg.A_Const_Fval:
+			if _, err := strconv.ParseFloat(v.Fval.Fval, 64); kind != types.ScalarAttributeTypeN || err != nil {
+				return nil, false
+			}
+			key.Literals = append(key.Literals, v.Fval.Fval)
+		case *pg.A_Const_Sval:
+			if kind != types.ScalarAttributeTypeS {
+				return nil, false
+			}
+			key.Literals = append(key.Literals, v.Sval.Sval)
+		default:
+			return nil, false
+		}
+	}
+	return key, true
 }

@@ -100,8 +100,11 @@ func Open(ctx context.Context, api API, req Request, schema *attrarrow.Schema, o
 		opts.Allocator = memory.DefaultAllocator
 	}
 	workers := 1
-	if !req.IsQuery() {
+	switch {
+	case !req.IsQuery():
 		workers = req.Segments
+	case len(req.Partitions) > 0:
+		workers = len(req.Partitions)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	group, gctx := errgroup.WithContext(ctx)
@@ -232,6 +235,15 @@ func (r *Reader) readSegment(ctx context.Context, api API, segment int) error {
 				ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
 			}
 			r.fillCommon(&in.IndexName, &in.FilterExpression, &in.ProjectionExpression, &in.ExpressionAttributeNames, &in.ExpressionAttributeValues, &in.Limit, projection, names, pageLimit)
+			if len(r.req.Partitions) > 0 {
+				// This worker's partition of the IN list.
+				values := make(map[string]types.AttributeValue, len(r.req.Values)+1)
+				for k, v := range r.req.Values {
+					values[k] = v
+				}
+				values[r.req.PartitionValue] = r.req.Partitions[segment]
+				in.ExpressionAttributeValues = values
+			}
 			var out *dynamodb.QueryOutput
 			out, err = api.Query(ctx, in)
 			if out != nil {

@@ -20,6 +20,12 @@ type Request struct {
 	// Names and Values hold the placeholders the expressions use.
 	Names  map[string]string
 	Values map[string]types.AttributeValue
+	// Partitions, with KeyCondition, run one Query per value, in parallel:
+	// query i binds Partitions[i] to the placeholder PartitionValue (an IN
+	// list on the partition key). The values must be distinct, or items are
+	// read twice.
+	Partitions     []types.AttributeValue
+	PartitionValue string
 	// Projection lists the top-level attributes to fetch; empty means all.
 	Projection []string
 	// Limit stops reading after this many items; 0 means no limit.
@@ -43,6 +49,9 @@ func (r Request) Validate() error {
 	}
 	if r.Limit < 0 {
 		return fmt.Errorf("negative limit %d", r.Limit)
+	}
+	if len(r.Partitions) > 0 && (!r.IsQuery() || r.PartitionValue == "") {
+		return fmt.Errorf("partition values need a key condition and a placeholder")
 	}
 	return nil
 }

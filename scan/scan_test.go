@@ -210,3 +210,36 @@ func TestAutoSegments(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+func TestPartitionsQueryEachValueOnce(t *testing.T) {
+	table := seedTable(t)
+	client := dynamotest.SharedClient(t)
+	req := scan.Request{
+		Table:          table,
+		KeyCondition:   "#k = :k",
+		Names:          map[string]string{"#k": "id"},
+		PartitionValue: ":k",
+		Partitions: []types.AttributeValue{
+			&types.AttributeValueMemberN{Value: "7"},
+			&types.AttributeValueMemberN{Value: "2400"},
+			&types.AttributeValueMemberN{Value: "99999"}, // no such item
+		},
+	}
+	r, err := scan.Open(context.Background(), client, req, schemaFor(t), scan.Options{Concurrency: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	seen := readIDs(t, r)
+	if len(seen) != 2 || seen[7] != 1 || seen[2400] != 1 {
+		t.Fatalf("read %v, want ids 7 and 2400 once each", seen)
+	}
+	if got := r.Stats.ItemsScanned.Load(); got != 2 {
+		t.Errorf("ItemsScanned = %d: a Query per value reads only its partition", got)
+	}
+	bad := req
+	bad.KeyCondition = ""
+	if _, err := scan.Open(context.Background(), client, bad, schemaFor(t), scan.Options{}); err == nil {
+		t.Error("partitions without a key condition accepted")
+	}
+}

@@ -120,6 +120,9 @@ var differentialCorpus = []struct {
 	{"SELECT id FROM people WHERE id = 7 OR id = 9 ORDER BY id", true},
 	{"SELECT count(*) FROM visits WHERE person_id = 999", true},
 	{"SELECT count(*), min(amount) FROM visits WHERE person_id = 8 AND amount > 10", true},
+	{"SELECT * FROM people WHERE id IN (3, 5, 5, 7, 5.0) ORDER BY id", true},
+	{"SELECT count(*) FROM visits WHERE person_id IN (1, 2, 3, 1000)", true},
+	{"SELECT v.* FROM visits v WHERE v.person_id = 2 OR v.person_id = 4 ORDER BY person_id, visit_id", true},
 	// Window functions.
 	{"SELECT id, city, row_number() OVER (PARTITION BY city ORDER BY age, id) AS rn FROM people ORDER BY id", true},
 	{"SELECT id, sum(age) OVER (ORDER BY id ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) AS s FROM people ORDER BY id", true},

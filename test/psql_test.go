@@ -147,8 +147,17 @@ func TestPsqlExplainKeyQuery(t *testing.T) {
 			t.Errorf("EXPLAIN ANALYZE lacks %q:\n%s", want, out)
 		}
 	}
-	out, err = psql(t, gw, "-A", "-t", "-c", "EXPLAIN SELECT name FROM people WHERE id = 7 OR id = 8")
+	out, err = psql(t, gw, "-A", "-t", "-c", "EXPLAIN ANALYZE SELECT name FROM people WHERE id IN (7, 8, 8, 9000)")
+	if err != nil {
+		t.Fatalf("psql: %v\n%s", err, out)
+	}
+	for _, want := range []string{"Partitions queried in parallel: 3", "Items scanned: 2 ", "Rows: 2 "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("IN list: EXPLAIN ANALYZE lacks %q:\n%s", want, out)
+		}
+	}
+	out, err = psql(t, gw, "-A", "-t", "-c", "EXPLAIN SELECT name FROM people WHERE id = 7 OR age = 8")
 	if err != nil || !strings.Contains(out, "DynamoDB Scan on public.people") {
-		t.Errorf("an OR must stay a Scan: %v\n%s", err, out)
+		t.Errorf("an OR across columns must stay a Scan: %v\n%s", err, out)
 	}
 }
