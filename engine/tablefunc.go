@@ -104,24 +104,35 @@ func (s *scanSource) keyValues() ([]dynamotypes.AttributeValue, bool) {
 // keyAttribute converts one key value; canon identifies equal values (1 and
 // 1.0 are one DynamoDB number).
 func (s *scanSource) keyAttribute(v any) (dynamotypes.AttributeValue, string, bool) {
-	var text string
-	switch x := v.(type) {
-	case string:
-		text = x
-	case int64:
-		text = strconv.FormatInt(x, 10)
-	case float64:
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return nil, "", false
-		}
-		text = strconv.FormatFloat(x, 'g', -1, 64)
-	default:
-		return nil, "", false
-	}
+	// Only a value of the key's own kind is pushed: the engine compares a
+	// number with a text column (or text with a number column) after a
+	// cast, which DynamoDB's exact key match would not reproduce.
 	switch s.dataset.PartitionKey.Type {
 	case dynamotypes.ScalarAttributeTypeS:
+		text, ok := v.(string)
+		if !ok {
+			return nil, "", false
+		}
 		return &dynamotypes.AttributeValueMemberS{Value: text}, text, true
 	case dynamotypes.ScalarAttributeTypeN:
+		var text string
+		switch x := v.(type) {
+		case int64:
+			text = strconv.FormatInt(x, 10)
+		case float64:
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				return nil, "", false
+			}
+			text = strconv.FormatFloat(x, 'g', -1, 64)
+		case string:
+			// Planner literals arrive as text, already checked to be numbers.
+			if s.key.Param > 0 {
+				return nil, "", false
+			}
+			text = x
+		default:
+			return nil, "", false
+		}
 		r, ok := new(big.Rat).SetString(text)
 		if !ok {
 			return nil, "", false
