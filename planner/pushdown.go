@@ -9,14 +9,17 @@ import (
 )
 
 // keyPushdown finds, for each dataset reference, a WHERE conjunct of its own
-// SELECT that fixes the partition key ("id = 42", "u.id = $1"), so the read
-// becomes a DynamoDB Query of one partition instead of a Scan of the table.
-// The WHERE stays in the query: the engine still applies all of it, so the
-// pushdown can only cut reads, never change results.
+// SELECT that fixes the partition key to known values ("id = 42",
+// "u.id = $1", "id IN (1, 2)", "id = 1 OR id = 2", "id = ANY($1)"), so the
+// read becomes DynamoDB Queries of those partitions instead of a Scan of the
+// table. The WHERE stays in the query: the engine still applies all of it,
+// so the pushdown can only cut reads, never change results.
 //
-// Only top-level AND conjuncts count (an OR or NOT could admit rows of other
-// partitions), and only references listed directly in that SELECT's FROM;
-// an unqualified column is trusted only when that FROM has one item.
+// Only top-level AND conjuncts count (any other OR or a NOT could admit rows
+// of other partitions), and only references listed directly in that
+// SELECT's FROM (not inside a JOIN, whose outer side may keep rows the WHERE
+// does not see the same way); an unqualified column is trusted only when
+// that FROM has one item.
 func keyPushdown(rw *rewrite, stmt *pg.RawStmt) error {
 	byID := make(map[string]*ScanRef, len(rw.scans))
 	for i := range rw.scans {
