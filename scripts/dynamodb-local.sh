@@ -28,23 +28,8 @@ die() {
 	exit 1
 }
 
-usage() {
-	sed -n '2,/^set -euo/p' "$0" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//' >&2
-	exit 2
-}
-
-cache_root() {
-	local base=${PGDYNAMO_CACHE:-}
-	if [[ -z $base ]]; then
-		local xdg=${XDG_CACHE_HOME:-}
-		if [[ -z $xdg ]]; then
-			[[ -n ${HOME:-} ]] || die "neither PGDYNAMO_CACHE, XDG_CACHE_HOME nor HOME is set; cannot choose a cache directory"
-			xdg=$HOME/.cache
-		fi
-		base=$xdg/pgdynamo
-	fi
-	printf '%s/dynamodb-local\n' "$base"
-}
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 need() {
 	local tool=$1 hint=$2
@@ -71,7 +56,7 @@ is_complete() {
 
 fetch() {
 	local root dest
-	root=$(cache_root)
+	root=$(cache_root)/dynamodb-local
 	dest=$root/$PKG_VERSION
 	if is_complete "$dest"; then
 		printf '%s\n' "$dest"
