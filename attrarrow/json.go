@@ -82,47 +82,21 @@ func (w *textWriter) json(dst []byte, av types.AttributeValue, depth int) []byte
 		}
 	case *types.AttributeValueMemberSS:
 		if v != nil {
-			dst = append(dst, '[')
-			for i, s := range v.Value {
-				if i > 0 {
-					dst = append(dst, ',')
-				}
-				dst = appendJSONString(dst, s)
-			}
-			return append(dst, ']')
+			return appendJSONArray(dst, v.Value, appendJSONString)
 		}
 	case *types.AttributeValueMemberNS:
 		if v != nil {
-			dst = append(dst, '[')
-			for i, s := range v.Value {
-				if i > 0 {
-					dst = append(dst, ',')
-				}
-				dst = appendJSONNumber(dst, s)
-			}
-			return append(dst, ']')
+			return appendJSONArray(dst, v.Value, appendJSONNumber)
 		}
 	case *types.AttributeValueMemberBS:
 		if v != nil {
-			dst = append(dst, '[')
-			for i, b := range v.Value {
-				if i > 0 {
-					dst = append(dst, ',')
-				}
-				dst = appendBase64String(dst, b)
-			}
-			return append(dst, ']')
+			return appendJSONArray(dst, v.Value, appendBase64String)
 		}
 	case *types.AttributeValueMemberL:
 		if v != nil {
-			dst = append(dst, '[')
-			for i, e := range v.Value {
-				if i > 0 {
-					dst = append(dst, ',')
-				}
-				dst = w.json(dst, e, depth+1)
-			}
-			return append(dst, ']')
+			return appendJSONArray(dst, v.Value, func(dst []byte, e types.AttributeValue) []byte {
+				return w.json(dst, e, depth+1)
+			})
 		}
 	case *types.AttributeValueMemberM:
 		if v != nil {
@@ -218,4 +192,16 @@ func appendJSONString(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// appendJSONArray appends vals as a JSON array, each element by elem.
+func appendJSONArray[T any](dst []byte, vals []T, elem func([]byte, T) []byte) []byte {
+	dst = append(dst, '[')
+	for i, v := range vals {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = elem(dst, v)
+	}
+	return append(dst, ']')
 }
