@@ -318,3 +318,27 @@ func pgName(dt arrow.DataType) string {
 	}
 	return dt.String()
 }
+
+// SumMismatches adds up mismatch reports (of several converters, or several
+// reads of one table): one entry per column and Kept, counts summed, the
+// first Reason kept, in order of first appearance.
+func SumMismatches(lists ...[]Mismatch) []Mismatch {
+	type key struct {
+		column string
+		kept   bool
+	}
+	var out []Mismatch
+	at := map[key]int{}
+	for _, list := range lists {
+		for _, m := range list {
+			k := key{m.Column, m.Kept}
+			if i, ok := at[k]; ok {
+				out[i].Count += m.Count
+				continue
+			}
+			at[k] = len(out)
+			out = append(out, m)
+		}
+	}
+	return out
+}

@@ -2,6 +2,7 @@ package attrarrow_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"reflect"
 	"strings"
@@ -501,5 +502,21 @@ func TestSetElementMismatchesAndUTF8(t *testing.T) {
 		if got := row(rec, i); !reflect.DeepEqual(got, w) {
 			t.Errorf("row %d = %#v\nwant %#v", i, got, w)
 		}
+	}
+}
+
+func TestSumMismatches(t *testing.T) {
+	got := attrarrow.SumMismatches(
+		[]attrarrow.Mismatch{{Column: "a", Count: 2, Reason: "first"}, {Column: "b", Count: 1, Kept: true}},
+		nil,
+		[]attrarrow.Mismatch{{Column: "a", Count: 3, Reason: "later"}, {Column: "b", Count: 4}, {Column: "b", Count: 1, Kept: true}},
+	)
+	want := []attrarrow.Mismatch{
+		{Column: "a", Count: 5, Reason: "first"},
+		{Column: "b", Count: 2, Kept: true},
+		{Column: "b", Count: 4},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("got %+v, want %+v", got, want)
 	}
 }

@@ -142,13 +142,6 @@ func (s *scanSource) keyAttribute(v any) (dynamotypes.AttributeValue, string, bo
 	return nil, "", false
 }
 
-// mismatchKey groups mismatches of one column by whether the values were
-// kept (with a loss) or replaced by NULL; the two read differently.
-type mismatchKey struct {
-	column string
-	kept   bool
-}
-
 // notices closes the statement's scans (the rows are out, so nothing more
 // is read) and turns what they could not convert into one NOTICE per column
 // and kind, summed over every scan of the statement. A scan stopped early
@@ -160,25 +153,12 @@ func (qs *queryState) noticesOnce() []*pgerror.Error {
 		return qs.notices
 	}
 	qs.noticed = true
-	var (
-		order  []mismatchKey
-		totals = map[mismatchKey]*attrarrow.Mismatch{}
-	)
-	for _, rd := range qs.readers {
+	reports := make([][]attrarrow.Mismatch, len(qs.readers))
+	for i, rd := range qs.readers {
 		rd.Close()
-		for _, m := range rd.Mismatches() {
-			k := mismatchKey{m.Column, m.Kept}
-			if cur, ok := totals[k]; ok {
-				cur.Count += m.Count
-				continue
-			}
-			m := m
-			totals[k] = &m
-			order = append(order, k)
-		}
+		reports[i] = rd.Mismatches()
 	}
-	for _, k := range order {
-		m := totals[k]
+	for _, m := range attrarrow.SumMismatches(reports...) {
 		msg := fmt.Sprintf("column %q: %d value(s) did not fit the column type and were returned as NULL", m.Column, m.Count)
 		if m.Kept {
 			msg = fmt.Sprintf("column %q: %d value(s) were returned with a loss", m.Column, m.Count)

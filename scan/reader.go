@@ -77,8 +77,9 @@ type Reader struct {
 
 	remaining atomic.Int64 // items still wanted when req.Limit > 0
 
-	mu         sync.Mutex
-	mismatches map[mismatchKey]*attrarrow.Mismatch
+	mu sync.Mutex
+	// segmentMismatches holds each finished segment's report.
+	segmentMismatches [][]attrarrow.Mismatch
 
 	Stats Stats
 }
@@ -117,11 +118,10 @@ func Open(ctx context.Context, api API, req Request, schema *attrarrow.Schema, o
 		ref:    ddb.TableRef{Table: req.Table, Region: opts.Region},
 		// One slot per concurrent worker: a worker that finds the channel full
 		// waits, which is the back-pressure that bounds memory.
-		batches:    make(chan arrow.RecordBatch, min(workers, opts.Concurrency)),
-		cancel:     cancel,
-		group:      group,
-		done:       make(chan struct{}),
-		mismatches: map[mismatchKey]*attrarrow.Mismatch{},
+		batches: make(chan arrow.RecordBatch, min(workers, opts.Concurrency)),
+		cancel:  cancel,
+		group:   group,
+		done:    make(chan struct{}),
 	}
 	r.remaining.Store(req.Limit)
 
@@ -189,15 +189,7 @@ func (r *Reader) Close() error {
 func (r *Reader) Mismatches() []attrarrow.Mismatch {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := make([]attrarrow.Mismatch, 0, len(r.mismatches))
-	for _, col := range r.schema.Columns {
-		for _, kept := range []bool{false, true} {
-			if m, ok := r.mismatches[mismatchKey{col.Name, kept}]; ok {
-				out = append(out, *m)
-			}
-		}
-	}
-	return out
+	return attrarrow.SumMismatches(r.segmentMismatches...)
 }
 
 func (r *Reader) op() string {
@@ -351,25 +343,13 @@ func (r *Reader) send(ctx context.Context, rec arrow.RecordBatch) error {
 	}
 }
 
-// mismatchKey separates values replaced by NULL from values kept with a
-// loss: they are reported differently.
-type mismatchKey struct {
-	column string
-	kept   bool
-}
-
 func (r *Reader) mergeMismatches(ms []attrarrow.Mismatch) {
+	if len(ms) == 0 {
+		return
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for _, m := range ms {
-		k := mismatchKey{m.Column, m.Kept}
-		if cur, ok := r.mismatches[k]; ok {
-			cur.Count += m.Count
-			continue
-		}
-		m := m
-		r.mismatches[k] = &m
-	}
+	r.segmentMismatches = append(r.segmentMismatches, ms)
 }
 
 func mergeNames(a, b map[string]string) map[string]string {
