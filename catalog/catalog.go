@@ -94,6 +94,10 @@ func New(datasets []*Dataset) (*Catalog, error) {
 	c := &Catalog{byName: map[string]*Dataset{}}
 	for _, d := range datasets {
 		key := d.Schema + "." + d.Name
+		switch d.Schema {
+		case PGCatalog, InformationSchema, SystemSchema:
+			return nil, fmt.Errorf("dataset %s: schema %s is reserved for the system", key, d.Schema)
+		}
 		if _, dup := c.byName[key]; dup {
 			return nil, fmt.Errorf("dataset %s is declared twice", key)
 		}

@@ -23,6 +23,9 @@ const (
 	InformationSchema = "information_schema"
 	// PublicSchema is where datasets without a schema live.
 	PublicSchema = "public"
+	// SystemSchema holds pgdynamo's own relations (pgdynamo.datasets). No
+	// dataset may use it.
+	SystemSchema = "pgdynamo"
 )
 
 // OwnerName is the role that owns every object the catalog shows.
@@ -43,6 +46,8 @@ const (
 	DefaultTablespaceOID    = 1663
 	GlobalTablespaceOID     = 1664
 	DatabaseOID             = 16383 // below FirstNormalObjectId, so it never meets a dataset's
+	SystemNamespaceOID      = 16382 // pgdynamo's own schema, likewise
+	DatasetsRelationOID     = 16381 // pgdynamo.datasets
 	FirstNormalObjectID     = 16384 // PostgreSQL's first OID for user objects
 	pgClassOID              = 1259
 	utf8EncodingID          = 6
@@ -105,6 +110,23 @@ type Session struct {
 	// Settings are the session's parameters (SHOW ALL), for pg_settings
 	// and current_setting().
 	Settings []Setting
+	// Datasets is every dataset's state, for pgdynamo.datasets.
+	Datasets []DatasetStatus
+}
+
+// DatasetStatus is one row of pgdynamo.datasets: a dataset's state as the
+// server sees it when the statement is planned. Nil pointers are NULL.
+type DatasetStatus struct {
+	Name        string // schema.name
+	Table       string // the DynamoDB table
+	Mode        string // live or accelerated
+	RefreshMode string // full, or "" (NULL) for live datasets
+	State       string // loading, ready, refreshing or error
+	Rows        *int64 // rows of the local copy
+	LagMS       *int64 // how far the copy may be behind DynamoDB
+	LastRefresh *time.Time
+	LastError   string // "" is NULL
+	LoadItems   *int64 // items read so far by a running load
 }
 
 // Setting is one session parameter. No setting holds a secret: pgdynamo
@@ -325,8 +347,9 @@ func (c *Catalog) layout() *layout {
 	l := &layout{
 		table: map[*Dataset]uint32{}, rowtype: map[*Dataset]uint32{}, pkey: map[*Dataset]uint32{},
 		pkeyCon: map[*Dataset]uint32{}, indexes: map[*Dataset][]uint32{},
-		namespaces: map[string]uint32{PGCatalog: PGCatalogNamespaceOID, PublicSchema: PublicNamespaceOID, InformationSchema: InformationNamespaceOID},
-		nsOrder:    []string{PGCatalog, PublicSchema, InformationSchema},
+		namespaces: map[string]uint32{PGCatalog: PGCatalogNamespaceOID, PublicSchema: PublicNamespaceOID,
+			InformationSchema: InformationNamespaceOID, SystemSchema: SystemNamespaceOID},
+		nsOrder: []string{PGCatalog, PublicSchema, InformationSchema, SystemSchema},
 	}
 	next := uint32(FirstNormalObjectID)
 	alloc := func() uint32 { next++; return next - 1 }
@@ -431,6 +454,15 @@ func SessionRows(r *SystemRelation, s Session) ([][]any, error) {
 			rows = append(rows, []any{st.Name, st.Value, nil, "Ungrouped", "", nil, context, "string", source,
 				nil, nil, nil, st.Default, st.Default, nil, nil, false})
 		}
+	case SystemSchema + ".datasets":
+		for _, d := range s.Datasets {
+			var last any
+			if d.LastRefresh != nil {
+				last = *d.LastRefresh
+			}
+			rows = append(rows, []any{d.Name, d.Table, d.Mode, nullText(d.RefreshMode), d.State,
+				nullInt8(d.Rows), nullInt8(d.LagMS), last, nullText(d.LastError), nullInt8(d.LoadItems)})
+		}
 	case "pg_catalog.pg_database":
 		rows = append(rows, []any{int64(DatabaseOID), s.Database, int64(OwnerOID), int32(utf8EncodingID), "c", false, true, int32(-1),
 			int64(0), int64(0), int64(DefaultTablespaceOID), "C", "C", nil, nil, nil})
@@ -496,4 +528,18 @@ func valueFits(t pgtypes.Type, v any) bool {
 		return ok
 	}
 	return false
+}
+
+func nullText(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func nullInt8(p *int64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
 }

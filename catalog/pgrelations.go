@@ -95,6 +95,10 @@ func defineRelations() []*SystemRelation {
 			c("objoid", tOID), c("classoid", tOID), c("objsubid", tInt4), c("description", tText)),
 		pgRel("pg_shdescription", 2396, 'r', nil,
 			c("objoid", tOID), c("classoid", tOID), c("description", tText)),
+		perSession(&SystemRelation{Schema: SystemSchema, Name: "datasets", OID: DatasetsRelationOID, Kind: 'v', Columns: []SystemColumn{
+			c("name", tText), c("table_name", tText), c("mode", tText), c("refresh_mode", tText), c("state", tText),
+			c("rows", tInt8), c("lag_ms", tInt8), c("last_refresh", tTimestamp), c("last_error", tText),
+			c("load_items", tInt8)}}),
 		perSession(pgRel("pg_database", 1262, 'r', nil,
 			c("oid", tOID), c("datname", tName), c("datdba", tOID), c("encoding", tInt4), c("datlocprovider", tName),
 			c("datistemplate", tBool), c("datallowconn", tBool), c("datconnlimit", tInt4), c("datfrozenxid", tOID),

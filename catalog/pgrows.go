@@ -165,8 +165,11 @@ func visibleRelations() []*SystemRelation {
 }
 
 func nsOIDOf(schema string) int64 {
-	if schema == InformationSchema {
+	switch schema {
+	case InformationSchema:
 		return InformationNamespaceOID
+	case SystemSchema:
+		return SystemNamespaceOID
 	}
 	return PGCatalogNamespaceOID
 }

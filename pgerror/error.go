@@ -45,6 +45,7 @@ const (
 	CannotCoerce                     Code = "42846"
 	InsufficientResources            Code = "53000"
 	ProgramLimitExceeded             Code = "54000"
+	ObjectNotInPrerequisiteState     Code = "55000"
 	QueryCanceled                    Code = "57014"
 	AdminShutdown                    Code = "57P01"
 	ExternalRoutineException         Code = "38000"

@@ -1,0 +1,20 @@
+// Package accel owns what changes while the server runs: for every dataset,
+// whether it is read live from DynamoDB or from a local accelerated copy,
+// the copy's state (loading, ready, refreshing, error), its row count, last
+// refresh, last error and load progress; the Router that decides, per
+// dataset reference, which of the two a query reads; and the Refresher that
+// keeps a copy up to date through a Store.
+//
+// The Store is an interface so that the engine that holds copies can
+// change (SPEC §9: a shared PostgreSQL later) without touching the planner
+// or the wire. engine.Engine implements it over DuckDB; accel never sees
+// DuckDB.
+//
+// Truthful state: a dataset is Ready only while a complete copy exists and
+// queries read it. A failed refresh keeps the copy it had (the dataset
+// stays Ready, LastError says why, LastRefresh says how old the copy is);
+// a dataset with no copy is Loading or Error, and its queries are answered
+// live from DynamoDB (SPEC §6).
+//
+// It must not import wire, planner, engine or gateway.
+package accel
