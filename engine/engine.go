@@ -9,9 +9,11 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
+	"github.com/pgdynamo/pgdynamo/accel"
 	"github.com/pgdynamo/pgdynamo/catalog"
 	"github.com/pgdynamo/pgdynamo/planner"
 )
@@ -33,6 +35,13 @@ type Config struct {
 	MaxSegments int
 	// ServerVersion is the PostgreSQL version advertised to clients.
 	ServerVersion string
+	// Copies are the accelerated datasets' local copies, attached at Open.
+	Copies []Copy
+	// Registry, when set, routes dataset references (local copy or
+	// DynamoDB) and answers pgdynamo.datasets; nil reads everything live.
+	Registry *accel.Registry
+	// Now is the clock pgdynamo.datasets computes lag with; nil: time.Now.
+	Now func() time.Time
 }
 
 // Validate reports an unusable configuration.
@@ -59,6 +68,10 @@ type Engine struct {
 	// DuckDB binds for it find their context and report back.
 	running   sync.Map // string → *queryState
 	nextQuery atomic.Uint64
+
+	// copies maps an accelerated dataset to the engine database holding
+	// its copy.
+	copies map[string]string
 }
 
 // lockdownSettings are applied when the database is created, before any
@@ -66,7 +79,6 @@ type Engine struct {
 // them. Each one closes a door a SQL client must not open.
 func lockdownSettings(cfg Config) url.Values {
 	v := url.Values{}
-	v.Set("enable_external_access", "false")       // read_text, COPY TO, ATTACH, httpfs
 	v.Set("autoinstall_known_extensions", "false") // INSTALL from a query
 	v.Set("autoload_known_extensions", "false")
 	v.Set("allow_community_extensions", "false")
@@ -80,8 +92,15 @@ func lockdownSettings(cfg Config) url.Values {
 	if cfg.MemoryLimit != "" {
 		v.Set("memory_limit", cfg.MemoryLimit)
 	}
-	v.Set("lock_configuration", "true")
 	return v
+}
+
+// lockdown closes the last doors once the copies are attached: no file,
+// network or ATTACH access from SQL (read_text, COPY TO, ATTACH, httpfs),
+// and lock_configuration so client SQL cannot change any setting back.
+var lockdown = []string{
+	"SET GLOBAL enable_external_access = false",
+	"SET GLOBAL lock_configuration = true",
 }
 
 // Open creates the locked-down database and registers the dataset scans.
@@ -105,10 +124,17 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening the embedded engine: %w", err)
 	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	p := planner.New(cfg.Catalog)
+	if cfg.Registry != nil {
+		p = p.WithRouter(cfg.Registry)
+	}
 	e := &Engine{
 		cfg:       cfg,
 		catalog:   cfg.Catalog,
-		planner:   planner.New(cfg.Catalog),
+		planner:   p,
 		connector: connector,
 		db:        sql.OpenDB(connector),
 		log:       cfg.Logger,
@@ -119,6 +145,16 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("connecting to the embedded engine: %w", err)
 	}
 	defer conn.Close()
+	if err := e.attachCopies(ctx, conn); err != nil {
+		e.Close()
+		return nil, err
+	}
+	for _, stmt := range lockdown {
+		if _, err := conn.ExecContext(ctx, stmt); err != nil {
+			e.Close()
+			return nil, fmt.Errorf("locking down the embedded engine: %w", err)
+		}
+	}
 	if err := e.registerScanFunction(ctx, conn); err != nil {
 		e.Close()
 		return nil, err

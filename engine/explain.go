@@ -28,6 +28,10 @@ func (s *Session) explain(ctx context.Context, p planner.Statement) (wire.Result
 	} else {
 		for _, ref := range p.Scans {
 			d := ref.Dataset
+			if ref.Route.Local() {
+				lines = append(lines, fmt.Sprintf("Local copy of %s (table %s): %s", d.QualifiedName(), d.Table, ref.Route.Reason))
+				continue
+			}
 			if k := ref.Key; k != nil {
 				value := strings.Join(k.Literals, ", ")
 				switch {
@@ -45,6 +49,9 @@ func (s *Session) explain(ctx context.Context, p planner.Statement) (wire.Result
 					fmt.Sprintf("  Parallel segments: %d (about %d items)", d.Segments(s.engine.cfg.MaxSegments), d.ItemCount))
 			}
 			lines = append(lines, "  Projection: the columns the engine reads below (ProjectionExpression)")
+			if ref.Route.Reason != "" {
+				lines = append(lines, "  Read live: "+ref.Route.Reason)
+			}
 		}
 	}
 	plan, err := s.enginePlan(ctx, p)
@@ -107,6 +114,11 @@ func (s *Session) explainAnalyze(ctx context.Context, p planner.Statement) ([]st
 	readers := qr.qs.readers
 	qr.qs.mu.Unlock()
 	var lines []string
+	for _, ref := range p.Scans {
+		if ref.Route.Local() {
+			lines = append(lines, fmt.Sprintf("Local copy of %s (table %s): %s", ref.Dataset.QualifiedName(), ref.Dataset.Table, ref.Route.Reason))
+		}
+	}
 	for _, rd := range readers {
 		req := rd.Request()
 		op := "Scan"

@@ -11,6 +11,7 @@ import (
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
+	"github.com/pgdynamo/pgdynamo/accel"
 	"github.com/pgdynamo/pgdynamo/catalog"
 	"github.com/pgdynamo/pgdynamo/pgtypes"
 	"github.com/pgdynamo/pgdynamo/planner"
@@ -317,7 +318,35 @@ func (s *Session) catalogSession() catalog.Session {
 			Name: displayName(name), Value: s.settings.values[name], Default: def.def, ReadOnly: def.readOnly,
 		})
 	}
+	cs.Datasets = s.engine.datasetStatuses()
 	return cs
+}
+
+// datasetStatuses are the rows of pgdynamo.datasets.
+func (e *Engine) datasetStatuses() []catalog.DatasetStatus {
+	if e.cfg.Registry == nil {
+		return nil
+	}
+	now := e.cfg.Now()
+	var out []catalog.DatasetStatus
+	for _, st := range e.cfg.Registry.Statuses() {
+		ds := catalog.DatasetStatus{Name: st.Name, Table: st.Table, Mode: string(st.Mode), RefreshMode: st.RefreshMode,
+			State: string(st.State), LastError: st.LastError}
+		if st.HasCopy {
+			rows, at := st.Rows, st.LastRefresh
+			ds.Rows, ds.LastRefresh = &rows, &at
+		}
+		if lag, ok := st.Lag(now); ok {
+			ms := lag.Milliseconds()
+			ds.LagMS = &ms
+		}
+		if st.State == accel.Loading || st.State == accel.Refreshing {
+			items := st.Progress
+			ds.LoadItems = &items
+		}
+		out = append(out, ds)
+	}
+	return out
 }
 
 // planner is the engine's planner seeing this session.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pgdynamo/pgdynamo/accel"
 	"github.com/pgdynamo/pgdynamo/pgerror"
 )
 
@@ -63,6 +64,7 @@ func settingsTable(serverVersion string) map[string]setting {
 		"jit":                                 {def: "off"},
 		"synchronous_commit":                  {def: "on"},
 		"work_mem":                            {def: "4MB"},
+		accel.ReadModeSetting:                 {def: string(accel.Auto), normalize: normalizeReadMode},
 	}
 }
 
@@ -276,4 +278,9 @@ func (s *settings) location() *time.Location {
 func (s *settings) statementTimeout() time.Duration {
 	ms, _ := strconv.ParseInt(s.values["statement_timeout"], 10, 64)
 	return time.Duration(ms) * time.Millisecond
+}
+
+func normalizeReadMode(v string) (string, error) {
+	m, err := accel.ParseReadMode(v)
+	return string(m), err
 }

@@ -12,12 +12,14 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/pgdynamo/pgdynamo/accel"
 	"github.com/pgdynamo/pgdynamo/attrarrow"
 	"github.com/pgdynamo/pgdynamo/catalog"
 	"github.com/pgdynamo/pgdynamo/config"
@@ -29,13 +31,19 @@ import (
 // Gateway is a running pgdynamo.
 type Gateway struct {
 	Catalog *catalog.Catalog
-	log     *slog.Logger
-	engine  *engine.Engine
-	server  *wire.Server
-	ln      net.Listener
-	metrics *http.Server
-	mln     net.Listener
-	served  chan error
+	// Registry is every dataset's state (live or accelerated).
+	Registry *accel.Registry
+
+	refreshers  []*accel.Refresher
+	stopRefresh context.CancelFunc
+	refreshing  sync.WaitGroup
+	log         *slog.Logger
+	engine      *engine.Engine
+	server      *wire.Server
+	ln          net.Listener
+	metrics     *http.Server
+	mln         net.Listener
+	served      chan error
 }
 
 // clientKey identifies datasets that can share one DynamoDB client.
@@ -119,24 +127,27 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Gateway,
 	if err := wcfg.Validate(); err != nil {
 		return nil, fmt.Errorf("%s: runtime.pg: %w", cfg.Path, err)
 	}
-	for _, d := range cfg.Datasets {
-		if d.Acceleration.Enabled {
-			log.Warn("acceleration is not implemented yet; the dataset is read live from DynamoDB", "dataset", d.QualifiedName())
-		}
+	specs, err := Specs(ctx, cfg)
+	if err != nil {
+		return nil, err
 	}
-	cat, err := LoadCatalog(ctx, cfg)
+	describeCtx, cancelDescribe := context.WithTimeout(ctx, 2*time.Minute)
+	cat, restored, err := describeDatasets(describeCtx, cfg, specs, log)
+	cancelDescribe()
 	if err != nil {
 		return nil, err
 	}
 	for _, d := range cat.Datasets() {
-		log.Info("dataset ready", "dataset", d.QualifiedName(), "table", d.Table, "region", d.Region,
+		log.Info("dataset described", "dataset", d.QualifiedName(), "table", d.Table, "region", d.Region,
 			"columns", len(d.Columns.Columns), "approx_items", d.ItemCount)
 	}
-	eng, err := engine.Open(ctx, engine.Config{Catalog: cat, Logger: log})
+	reg := accel.NewRegistry(cat)
+	eng, err := engine.Open(ctx, engine.Config{Catalog: cat, Logger: log, Copies: copies(cfg), Registry: reg})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", cfg.Path, err)
 	}
-	g := &Gateway{Catalog: cat, log: log, engine: eng, served: make(chan error, 1)}
+	g := &Gateway{Catalog: cat, Registry: reg, log: log, engine: eng, served: make(chan error, 1)}
+	g.refreshers = accelerate(cfg, reg, eng, restored, nil, log)
 	g.server = wire.NewServer(wcfg, eng)
 	g.ln, err = net.Listen("tcp", cfg.Runtime.PG.Listen)
 	if err != nil {
@@ -150,6 +161,7 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Gateway,
 			return nil, err
 		}
 	}
+	g.startRefreshers()
 	go func() { g.served <- g.server.Serve(g.ln) }()
 	log.Info("pgdynamo listening", "addr", g.ln.Addr().String(), "datasets", len(cat.Datasets()))
 	return g, nil
@@ -200,6 +212,11 @@ func (g *Gateway) Done() <-chan error { return g.served }
 // (then cancels them), and releases the engine.
 func (g *Gateway) Shutdown(ctx context.Context) error {
 	err := g.server.Shutdown(ctx)
+	if g.stopRefresh != nil {
+		// A load in progress is abandoned; the copy it would replace stays.
+		g.stopRefresh()
+		g.refreshing.Wait()
+	}
 	if g.metrics != nil {
 		g.metrics.Shutdown(ctx)
 	}
@@ -215,9 +232,7 @@ func (g *Gateway) startMetrics(addr string) error {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
-	// Federated datasets are ready once the catalog has loaded, which
-	// happens before this listener starts.
-	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ready\n") })
+	mux.HandleFunc("/readyz", readyHandler(g.Registry))
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("metrics listener %s: %w", addr, err)
@@ -231,4 +246,18 @@ func (g *Gateway) startMetrics(addr string) error {
 	}()
 	g.log.Info("metrics listening", "addr", ln.Addr().String())
 	return nil
+}
+
+// startRefreshers runs every accelerated dataset's refresher until
+// Shutdown.
+func (g *Gateway) startRefreshers() {
+	ctx, cancel := context.WithCancel(context.Background())
+	g.stopRefresh = cancel
+	for _, r := range g.refreshers {
+		g.refreshing.Add(1)
+		go func() {
+			defer g.refreshing.Done()
+			r.Run(ctx)
+		}()
+	}
 }

@@ -116,7 +116,7 @@ func QuoteIdentKeywords() []string {
 
 // systemSchema reports whether schema is one the shim answers for.
 func systemSchema(schema string) bool {
-	return schema == catalog.PGCatalog || schema == catalog.InformationSchema
+	return schema == catalog.PGCatalog || schema == catalog.InformationSchema || schema == catalog.SystemSchema
 }
 
 func strNodes(parts ...string) []*pg.Node {

@@ -9,6 +9,7 @@ import (
 	pg "github.com/pganalyze/pg_query_go/v5"
 	pgparser "github.com/pganalyze/pg_query_go/v5/parser"
 
+	"github.com/pgdynamo/pgdynamo/accel"
 	"github.com/pgdynamo/pgdynamo/catalog"
 	"github.com/pgdynamo/pgdynamo/pgerror"
 )
@@ -63,6 +64,13 @@ type ScanRef struct {
 	// Key, when set, is the partition key value the query's WHERE fixes for
 	// this reference: the scan becomes a DynamoDB Query.
 	Key *KeyEquality
+	// FullKey says the WHERE fixes the whole primary key (the partition
+	// key and, when the table has one, the sort key): a lookup of single
+	// items, which pgdynamo.read_mode auto answers live.
+	FullKey bool
+	// Route is where the reference reads, the local copy or DynamoDB, and
+	// why (route-reads).
+	Route accel.Route
 }
 
 // KeyEquality is "partition key = value" or "partition key IN (values)":
@@ -106,15 +114,30 @@ type Statement struct {
 	ParamTypes map[int]string
 }
 
+// Router decides where a dataset reference reads (accel.Registry).
+type Router interface {
+	Route(dataset string, mode accel.ReadMode, keyLookup bool) (accel.Route, error)
+}
+
 // Planner plans SQL against a catalog.
 type Planner struct {
 	catalog *catalog.Catalog
+	// router, when set (WithRouter), sends references of accelerated
+	// datasets to their local copies; without one every read is live.
+	router Router
 	// session, when set (WithSession), answers the session functions.
 	session *catalog.Session
 }
 
 // New returns a planner over cat.
 func New(cat *catalog.Catalog) *Planner { return &Planner{catalog: cat} }
+
+// WithRouter returns a planner that routes dataset references with r.
+func (p *Planner) WithRouter(r Router) *Planner {
+	q := *p
+	q.router = r
+	return &q
+}
 
 // Plan parses sql (one or several statements) and plans each. An empty or
 // comment-only text yields no statements. Errors are *pgerror.Error values

@@ -40,6 +40,7 @@ func keyPushdown(rw *rewrite, stmt *pg.RawStmt) error {
 			return true
 		}
 		single := len(sel.SelectStmt.FromClause) == 1
+		sortFixed := map[*ScanRef]bool{}
 		for _, c := range conjuncts(sel.SelectStmt.WhereClause) {
 			alias, col, values, list, ok := keyPredicate(c)
 			if !ok {
@@ -56,12 +57,22 @@ func keyPushdown(rw *rewrite, stmt *pg.RawStmt) error {
 			} else {
 				ref = refs[alias]
 			}
-			if ref == nil || ref.Key != nil || ref.Dataset.PartitionKey.Name != col || !keyReadAsStored(ref, col) {
+			if ref == nil {
+				continue
+			}
+			if sk := ref.Dataset.SortKey; sk != nil && sk.Name == col && len(values) == 1 && !list {
+				sortFixed[ref] = true
+				continue
+			}
+			if ref.Key != nil || ref.Dataset.PartitionKey.Name != col || !keyReadAsStored(ref, col) {
 				continue
 			}
 			if key, ok := keyValues(ref.Dataset.PartitionKey.Type, col, values, list); ok {
 				ref.Key = key
 			}
+		}
+		for _, ref := range refs {
+			ref.FullKey = ref.Key != nil && (ref.Dataset.SortKey == nil || sortFixed[ref])
 		}
 		return true
 	})

@@ -42,6 +42,7 @@ var queryTransforms = []Transform{
 	{Name: "catalog-relations", Apply: catalogRelations},
 	{Name: "datasets-to-scans", Apply: datasetsToScans},
 	{Name: "key-pushdown", Apply: keyPushdown},
+	{Name: "route-reads", Apply: routeReads},
 	{Name: "any-array-params", Apply: anyArrayParams},
 	{Name: "postgres-column-names", Apply: postgresColumnNames},
 	// After column naming, so that replaced expressions keep their names.

@@ -1,0 +1,191 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/pgdynamo/pgdynamo/accel"
+	"github.com/pgdynamo/pgdynamo/catalog"
+	"github.com/pgdynamo/pgdynamo/config"
+	"github.com/pgdynamo/pgdynamo/engine"
+)
+
+// restoredCopy is a file-mode copy a previous run left, usable as is.
+type restoredCopy struct {
+	rows        int64
+	refreshedAt time.Time
+}
+
+// describeDatasets builds every dataset's catalog entry. A file-mode
+// dataset whose file holds a complete copy made with the same settings is
+// described from the file, without calling DynamoDB, so that its copy is
+// served at once; every other dataset is described by DynamoDB. All
+// problems are reported together.
+func describeDatasets(ctx context.Context, cfg *config.Config, specs []catalog.Spec, log *slog.Logger) (*catalog.Catalog, map[string]restoredCopy, error) {
+	restored := map[string]restoredCopy{}
+	var (
+		datasets []*catalog.Dataset
+		problems []string
+	)
+	for i, spec := range specs {
+		d := cfg.Datasets[i]
+		if a := d.Acceleration; a.Enabled && a.Mode == config.ModeFile {
+			ds, rc, err := restoreFromFile(ctx, spec, a.File)
+			switch {
+			case err != nil:
+				log.Warn("the stored copy cannot be served; loading the table again", "dataset", d.QualifiedName(), "file", a.File, "err", err)
+			case ds != nil:
+				log.Info("serving the stored copy until it is refreshed", "dataset", d.QualifiedName(), "file", a.File,
+					"rows", rc.rows, "refreshed_at", rc.refreshedAt.UTC().Format(time.RFC3339))
+				datasets = append(datasets, ds)
+				restored[d.QualifiedName()] = rc
+				continue
+			}
+		}
+		ds, err := catalog.Describe(ctx, spec)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("dataset %q: %v", d.QualifiedName(), err))
+			continue
+		}
+		datasets = append(datasets, ds)
+	}
+	if len(problems) > 0 {
+		return nil, nil, fmt.Errorf("%s:\n%s", cfg.Path, strings.Join(problems, "\n"))
+	}
+	cat, err := catalog.New(datasets)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", cfg.Path, err)
+	}
+	return cat, restored, nil
+}
+
+// restoreFromFile reads a file-mode copy's description; a nil dataset
+// means there is no usable copy.
+func restoreFromFile(ctx context.Context, spec catalog.Spec, file string) (*catalog.Dataset, restoredCopy, error) {
+	sc, ok, err := engine.ReadStoredCopy(ctx, file)
+	if err != nil || !ok {
+		return nil, restoredCopy{}, err
+	}
+	ds, err := catalog.RestoreDescription(spec, sc.Description)
+	if err != nil {
+		return nil, restoredCopy{}, err
+	}
+	return ds, restoredCopy{rows: sc.Rows, refreshedAt: sc.RefreshedAt}, nil
+}
+
+// copies lists the accelerated datasets' local copies for the engine.
+func copies(cfg *config.Config) []engine.Copy {
+	var out []engine.Copy
+	for _, d := range cfg.Datasets {
+		if a := d.Acceleration; a.Enabled {
+			c := engine.Copy{Dataset: d.QualifiedName()}
+			if a.Mode == config.ModeFile {
+				c.File = a.File
+			}
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// accelerate marks the accelerated datasets in reg and returns their
+// refreshers.
+func accelerate(cfg *config.Config, reg *accel.Registry, eng *engine.Engine, restored map[string]restoredCopy,
+	obs accel.Observer, log *slog.Logger) []*accel.Refresher {
+	var out []*accel.Refresher
+	for _, d := range cfg.Datasets {
+		a := d.Acceleration
+		if !a.Enabled {
+			continue
+		}
+		name := d.QualifiedName()
+		t := reg.Accelerate(name, a.RefreshMode, eng.CopyRelation(name))
+		if rc, ok := restored[name]; ok {
+			t.Restored(rc.rows, rc.refreshedAt)
+		}
+		out = append(out, &accel.Refresher{Tracker: t, Store: eng, Interval: a.RefreshCheckInterval, Observer: obs, Log: log})
+	}
+	return out
+}
+
+// checkCopyFiles reports what pgdynamo check can know of file-mode copies
+// without creating anything: that a stored copy can be read, and that the
+// file could be created.
+func checkCopyFiles(ctx context.Context, cfg *config.Config, specs []catalog.Spec) []string {
+	var problems []string
+	for i, d := range cfg.Datasets {
+		a := d.Acceleration
+		if !a.Enabled || a.Mode != config.ModeFile {
+			continue
+		}
+		if _, err := os.Stat(a.File); err == nil {
+			if _, _, err := restoreFromFile(ctx, specs[i], a.File); err != nil {
+				problems = append(problems, fmt.Sprintf("dataset %q: acceleration.params.duckdb_file %s: %v (serve loads the table again)", d.QualifiedName(), a.File, err))
+			}
+			continue
+		}
+		if err := creatable(filepath.Dir(a.File)); err != nil {
+			problems = append(problems, fmt.Sprintf("dataset %q: acceleration.params.duckdb_file %s cannot be created: %v", d.QualifiedName(), a.File, err))
+		}
+	}
+	return problems
+}
+
+// creatable reports whether files can be created in dir, or in the nearest
+// existing directory above it (serve creates the rest).
+func creatable(dir string) error {
+	for {
+		st, err := os.Stat(dir)
+		if err == nil {
+			if !st.IsDir() {
+				return fmt.Errorf("%s is not a directory", dir)
+			}
+			f, err := os.CreateTemp(dir, ".pgdynamo-check-*")
+			if err != nil {
+				return err
+			}
+			f.Close()
+			return os.Remove(f.Name())
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return err
+		}
+		dir = parent
+	}
+}
+
+// readyHandler answers /readyz: 200 when every accelerated dataset has a
+// copy that queries read, else 503; the body lists every dataset's state.
+func readyHandler(reg *accel.Registry) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		ready, all := reg.Ready()
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if ready {
+			w.WriteHeader(http.StatusOK)
+			fmt.Fprintln(w, "ready")
+		} else {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintln(w, "not ready")
+		}
+		for _, s := range all {
+			line := fmt.Sprintf("%s: %s %s", s.Name, s.Mode, s.State)
+			if s.HasCopy {
+				line += fmt.Sprintf(", %d rows, refreshed %s", s.Rows, s.LastRefresh.UTC().Format(time.RFC3339))
+			}
+			if s.State == accel.Loading || s.State == accel.Refreshing {
+				line += fmt.Sprintf(", %d items read", s.Progress)
+			}
+			if s.LastError != "" {
+				line += ", last error: " + s.LastError
+			}
+			fmt.Fprintln(w, line)
+		}
+	}
+}

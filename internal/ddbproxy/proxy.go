@@ -1,0 +1,130 @@
+// Package ddbproxy is an HTTP proxy that tests put between pgdynamo and
+// DynamoDB Local: it counts what DynamoDB was asked (by operation), and can
+// cut every request (DynamoDB unreachable) or hold chosen requests until
+// released. Counting proves pushdown and the absence of re-reads; cutting
+// and holding prove behaviour under outages and slow loads.
+package ddbproxy
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+)
+
+// Proxy forwards to one DynamoDB endpoint.
+type Proxy struct {
+	srv  *httptest.Server
+	down atomic.Bool
+
+	mu     sync.Mutex
+	counts map[string]int
+	hold   func(op string, body []byte) bool
+	held   chan struct{} // closed by Release
+}
+
+// Start proxies to target (http://host:port) until the test ends.
+func Start(t testing.TB, target string) *Proxy {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatalf("ddbproxy: %v", err)
+	}
+	p := &Proxy{counts: map[string]int{}, held: make(chan struct{})}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		if p.down.Load() {
+			cut(w)
+			return
+		}
+		op := Operation(r)
+		p.mu.Lock()
+		p.counts[op]++
+		hold, held := p.hold, p.held
+		p.mu.Unlock()
+		if hold != nil && hold(op, body) {
+			select {
+			case <-held:
+			case <-r.Context().Done():
+				return
+			}
+			if p.down.Load() {
+				cut(w)
+				return
+			}
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(p.srv.Close)
+	return p
+}
+
+// cut closes the client's connection without an answer, as a network
+// failure would.
+func cut(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			if tc, ok := conn.(*net.TCPConn); ok {
+				tc.SetLinger(0)
+			}
+			conn.Close()
+			return
+		}
+	}
+	w.WriteHeader(http.StatusBadGateway)
+}
+
+// Operation is the DynamoDB operation of a request: "Scan", "Query",
+// "DescribeTable"... from its X-Amz-Target header.
+func Operation(r *http.Request) string {
+	target := r.Header.Get("X-Amz-Target")
+	if i := strings.LastIndexByte(target, '.'); i >= 0 {
+		return target[i+1:]
+	}
+	return target
+}
+
+// Endpoint is the proxy's URL, for dynamodb_endpoint.
+func (p *Proxy) Endpoint() string { return p.srv.URL }
+
+// SetDown cuts (true) or restores (false) every request.
+func (p *Proxy) SetDown(down bool) { p.down.Store(down) }
+
+// Count is how many requests of operation op reached the proxy while it was
+// up.
+func (p *Proxy) Count(op string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.counts[op]
+}
+
+// ResetCounts sets every count to zero.
+func (p *Proxy) ResetCounts() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.counts = map[string]int{}
+}
+
+// Hold makes requests for which match is true wait until Release.
+func (p *Proxy) Hold(match func(op string, body []byte) bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.hold, p.held = match, make(chan struct{})
+}
+
+// Release lets held requests through and stops holding.
+func (p *Proxy) Release() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	close(p.held)
+	p.hold = nil
+}
