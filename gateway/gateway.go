@@ -33,9 +33,12 @@ type Gateway struct {
 	engine  *engine.Engine
 	server  *wire.Server
 	ln      net.Listener
-	metrics *http.Server
 	mln     net.Listener
 	served  chan error
+
+	registry      *prometheus.Registry
+	metrics       *Metrics
+	metricsServer *http.Server
 }
 
 // clientKey identifies datasets that can share one DynamoDB client.
@@ -44,8 +47,9 @@ type clientKey struct {
 }
 
 // Specs creates one DynamoDB client per distinct connection setting and
-// returns the catalog spec of every dataset.
-func Specs(ctx context.Context, cfg *config.Config) ([]catalog.Spec, error) {
+// returns the catalog spec of every dataset. With m, each dataset's client
+// is metered under the dataset's name (Metrics.WrapAPI); nil meters nothing.
+func Specs(ctx context.Context, cfg *config.Config, m *Metrics) ([]catalog.Spec, error) {
 	clients := map[clientKey]catalog.API{}
 	specs := make([]catalog.Spec, 0, len(cfg.Datasets))
 	for _, d := range cfg.Datasets {
@@ -72,15 +76,16 @@ func Specs(ctx context.Context, cfg *config.Config) ([]catalog.Spec, error) {
 			SampleSize:   d.SchemaInferMaxRecords,
 			ScanSegments: d.ScanSegments,
 			Types:        attrarrow.Options{UnnestDepth: d.UnnestDepth, TimeFormat: d.TimeFormat},
-			Client:       client,
+			Client:       m.WrapAPI(d.QualifiedName(), client),
 		})
 	}
 	return specs, nil
 }
 
-// LoadCatalog describes every dataset of cfg.
-func LoadCatalog(ctx context.Context, cfg *config.Config) (*catalog.Catalog, error) {
-	specs, err := Specs(ctx, cfg)
+// LoadCatalog describes every dataset of cfg, metering the DynamoDB calls
+// with m unless it is nil.
+func LoadCatalog(ctx context.Context, cfg *config.Config, m *Metrics) (*catalog.Catalog, error) {
+	specs, err := Specs(ctx, cfg, m)
 	if err != nil {
 		return nil, err
 	}
@@ -99,6 +104,11 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Gateway,
 	if log == nil {
 		log = slog.Default()
 	}
+	// The metrics exist before anything they count: DescribeTable calls
+	// while the catalog loads, then connections. Without a metrics listener
+	// they are kept but not served.
+	registry := prometheus.NewRegistry()
+	metrics := NewMetrics(registry)
 	users := map[string]string{}
 	for _, u := range cfg.Runtime.PG.Users {
 		users[u.Name] = u.Password.Reveal()
@@ -108,7 +118,7 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Gateway,
 	}
 	// The config has no key for the auth method: users log in with
 	// wire's default, SCRAM-SHA-256.
-	wcfg := wire.Config{Users: users, Logger: log}
+	wcfg := wire.Config{Users: users, Logger: log, Observer: metrics}
 	if t := cfg.Runtime.PG.TLS; t != nil {
 		tc, err := loadTLS(t)
 		if err != nil {
@@ -124,7 +134,7 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Gateway,
 			log.Warn("acceleration is not implemented yet; the dataset is read live from DynamoDB", "dataset", d.QualifiedName())
 		}
 	}
-	cat, err := LoadCatalog(ctx, cfg)
+	cat, err := LoadCatalog(ctx, cfg, metrics)
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +146,7 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Gateway,
 	if err != nil {
 		return nil, err
 	}
-	g := &Gateway{Catalog: cat, log: log, engine: eng, served: make(chan error, 1)}
+	g := &Gateway{Catalog: cat, log: log, engine: eng, served: make(chan error, 1), registry: registry, metrics: metrics}
 	g.server = wire.NewServer(wcfg, eng)
 	g.ln, err = net.Listen("tcp", cfg.Runtime.PG.Listen)
 	if err != nil {
@@ -200,8 +210,8 @@ func (g *Gateway) Done() <-chan error { return g.served }
 // (then cancels them), and releases the engine.
 func (g *Gateway) Shutdown(ctx context.Context) error {
 	err := g.server.Shutdown(ctx)
-	if g.metrics != nil {
-		g.metrics.Shutdown(ctx)
+	if g.metricsServer != nil {
+		g.metricsServer.Shutdown(ctx)
 	}
 	if cerr := g.engine.Close(); err == nil {
 		err = cerr
@@ -209,11 +219,17 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	return err
 }
 
+// Metrics returns the gateway's own metrics, for the pieces started after
+// it (refreshes of accelerated datasets).
+func (g *Gateway) Metrics() *Metrics { return g.metrics }
+
+// startMetrics serves g's registry — the gateway's metrics (NewMetrics,
+// registered by Start) plus the Go runtime and process collectors — with
+// the health endpoints on addr.
 func (g *Gateway) startMetrics(addr string) error {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	g.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.Handle("/metrics", promhttp.HandlerFor(g.registry, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
 	// Federated datasets are ready once the catalog has loaded, which
 	// happens before this listener starts.
@@ -223,9 +239,9 @@ func (g *Gateway) startMetrics(addr string) error {
 		return fmt.Errorf("metrics listener %s: %w", addr, err)
 	}
 	g.mln = ln
-	g.metrics = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	g.metricsServer = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
-		if err := g.metrics.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := g.metricsServer.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			g.log.Error("metrics listener failed", "err", err)
 		}
 	}()
