@@ -40,10 +40,14 @@ const (
 	ModeMemory       = "memory"
 	ModeFile         = "file"
 	RefreshFull      = "full"
-	RefreshChanges   = "changes"
+	RefreshChanges   = "changes" // refused as not supported yet (DynamoDB Streams CDC)
 	OnConflictUpsert = "upsert"
-	defaultDuckDBDir = ".pgdynamo"
-	defaultDuckDBExt = ".duckdb"
+	// What a dataset in refresh_mode changes does when its stream position
+	// was trimmed or expired (params.replication_invalid_checkpoint_behavior).
+	CheckpointRestart = "restart" // a logged re-bootstrap (default)
+	CheckpointError   = "error"   // the dataset goes to state error
+	defaultDuckDBDir  = ".pgdynamo"
+	defaultDuckDBExt  = ".duckdb"
 )
 
 // Stream metric names a dataset's metrics list may enable (SPEC §6).
@@ -123,17 +127,24 @@ type Dataset struct {
 	SessionToken    Secret // params.dynamodb_aws_session_token; only with the two above
 	Endpoint        string // params.dynamodb_endpoint: per-dataset http(s) endpoint override; "" uses the SDK's
 
-	UnnestDepth           int           // params.unnest_depth: UnnestUnset (-1, maps become Structs) or >= 0
-	SchemaInferMaxRecords int           // params.schema_infer_max_records: >= 1, default DefaultSchemaInferMaxRecords
-	ScanSegments          int           // params.scan_segments: 0 is auto (default), else 1..MaxScanSegments
-	TimeFormat            string        // params.time_format: Go layout; "" is RFC 3339 with an optional fraction
-	ReadyLag              time.Duration // params.ready_lag: > 0, default DefaultReadyLag
-	ScanInterval          time.Duration // params.scan_interval: > 0, default DefaultScanInterval
-	ReadCapacityLimit     float64       // params.read_capacity_limit: RCU per second for the table, 0 unlimited
-	MaxScanItems          int64         // params.max_scan_items: items one query may read, 0 unlimited
+	UnnestDepth           int    // params.unnest_depth: UnnestUnset (-1, maps become Structs) or >= 0
+	SchemaInferMaxRecords int    // params.schema_infer_max_records: >= 1, default DefaultSchemaInferMaxRecords
+	ScanSegments          int    // params.scan_segments: 0 is auto (default), else 1..MaxScanSegments
+	TimeFormat            string // params.time_format: Go layout; "" is RFC 3339 with an optional fraction
+
+	// The fields below are parsed and checked, but their keys are refused as
+	// not supported yet when a file sets them (see notYet in notyet.go), so
+	// they always hold their defaults in a Config that Resolve returns.
+	ReadyLag                  time.Duration // params.ready_lag: > 0, default DefaultReadyLag
+	ScanInterval              time.Duration // params.scan_interval: > 0, default DefaultScanInterval
+	InvalidCheckpointBehavior string        // params.replication_invalid_checkpoint_behavior: CheckpointRestart (default; "" too) or CheckpointError
+	ReadCapacityLimit         float64       // params.read_capacity_limit: RCU per second for the table, 0 unlimited
+	MaxScanItems              int64         // params.max_scan_items: items one query may read, 0 unlimited
 
 	Acceleration Acceleration
-	Metrics      []MetricToggle // the dataset's metrics list, in file order
+	// Metrics is the dataset's metrics list, in file order; refused as not
+	// supported yet (the stream metrics come with DynamoDB Streams CDC).
+	Metrics []MetricToggle
 }
 
 // QualifiedName is schema.name.
@@ -152,18 +163,21 @@ type Acceleration struct {
 	// file. "" in ModeMemory.
 	File string
 	// RefreshMode is RefreshFull (default: reload the whole table) or
-	// RefreshChanges (bootstrap, then apply the table's stream).
+	// RefreshChanges (bootstrap, then apply the table's stream), which is
+	// refused as not supported yet.
 	RefreshMode string
 	// RefreshCheckInterval is how often RefreshFull reloads; 0 (the default)
 	// loads once at start-up and never again. Not allowed with RefreshChanges.
 	RefreshCheckInterval time.Duration
 	// OnConflict is acceleration.on_conflict: at most one entry, required by
 	// RefreshChanges. Whether its columns are the table's key is checked
-	// against DescribeTable at start-up, not here.
+	// against DescribeTable at start-up, not here. Refused as not supported
+	// yet, like RefreshChanges.
 	OnConflict []OnConflict
 	// SnapshotsTriggerThreshold is acceleration.params.snapshots_trigger_threshold:
-	// in ModeFile, a durable DuckDB checkpoint every N applied batches; 0 (the
-	// default) leaves checkpoints to DuckDB.
+	// in ModeFile, a durable DuckDB checkpoint every N applied stream batches;
+	// 0 (the default) leaves checkpoints to DuckDB. Refused as not supported
+	// yet, like RefreshChanges.
 	SnapshotsTriggerThreshold int
 }
 

@@ -29,6 +29,8 @@ func lines(err error) []string {
 	return strings.Split(err.Error(), "\n")
 }
 
+// TestResolveFullExample resolves a file that sets every key pgdynamo
+// supports.
 func TestResolveFullExample(t *testing.T) {
 	f, err := config.Load("testdata/full.yaml")
 	if err != nil {
@@ -56,33 +58,96 @@ func TestResolveFullExample(t *testing.T) {
 			Metrics: config.Metrics{Listen: "127.0.0.1:9464"},
 		},
 		Datasets: []config.Dataset{{
-			Name:                  "users",
-			Schema:                "public",
-			Table:                 "users",
-			Region:                "us-west-2",
-			AccessKeyID:           "AKIAEXAMPLE",
-			SecretAccessKey:       "secret-as-written",
-			SessionToken:          "token",
-			UnnestDepth:           2,
-			SchemaInferMaxRecords: 10,
-			ScanSegments:          0,
-			TimeFormat:            "2006-01-02T15:04:05Z07:00",
-			ReadyLag:              time.Second,
-			ScanInterval:          100 * time.Millisecond,
+			Name:                      "users",
+			Schema:                    "public",
+			Description:               "Registered users",
+			Table:                     "users",
+			Region:                    "us-west-2",
+			AccessKeyID:               "AKIAEXAMPLE",
+			SecretAccessKey:           "secret-as-written",
+			SessionToken:              "token",
+			Endpoint:                  "http://127.0.0.1:8000",
+			UnnestDepth:               2,
+			SchemaInferMaxRecords:     10,
+			ScanSegments:              0,
+			TimeFormat:                "2006-01-02T15:04:05Z07:00",
+			ReadyLag:                  config.DefaultReadyLag,
+			ScanInterval:              config.DefaultScanInterval,
+			InvalidCheckpointBehavior: config.CheckpointRestart,
 			Acceleration: config.Acceleration{
-				Enabled:                   true,
-				Engine:                    "duckdb",
-				Mode:                      "file",
-				File:                      filepath.Join(dir, ".pgdynamo", "public.users.duckdb"),
-				RefreshMode:               "changes",
-				OnConflict:                []config.OnConflict{{Columns: []string{"id", "version"}, Action: "upsert"}},
-				SnapshotsTriggerThreshold: 5,
+				Enabled:              true,
+				Engine:               "duckdb",
+				Mode:                 "file",
+				File:                 filepath.Join(dir, "cache", "users.duckdb"),
+				RefreshMode:          "full",
+				RefreshCheckInterval: 10 * time.Minute,
 			},
-			Metrics: []config.MetricToggle{{Name: "lag_ms", Enabled: true}},
 		}},
 	}
 	assertConfig(t, c, want)
-	if !c.Datasets[0].MetricEnabled(config.MetricLagMS) || c.Datasets[0].MetricEnabled(config.MetricShardsActive) {
+}
+
+// TestSpecExample resolves SPEC §2's example, which sets every key the format
+// knows: the keys that are not supported yet are refused, one problem each,
+// and nothing else is wrong; their values are still parsed as written.
+func TestSpecExample(t *testing.T) {
+	f, err := config.Load("testdata/spec.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := f.ResolveAll(env(map[string]string{
+		"PG_GRAFANA_PASSWORD":   "grafana-pw",
+		"AWS_ACCESS_KEY_ID":     "AKIAEXAMPLE",
+		"AWS_SECRET_ACCESS_KEY": "secret",
+		"AWS_SESSION_TOKEN":     "token",
+	}))
+	const streams = "is not supported yet: it applies to refresh_mode: changes, and DynamoDB Streams CDC is still to come (remove it)"
+	wantProblems := []string{
+		`testdata/spec.yaml:25: dataset "users": params.ready_lag ` + streams,
+		`testdata/spec.yaml:26: dataset "users": params.scan_interval ` + streams,
+		`testdata/spec.yaml:27: dataset "users": params.replication_invalid_checkpoint_behavior ` + streams,
+		`testdata/spec.yaml:28: dataset "users": params.read_capacity_limit is not supported yet: the per-table read-capacity budget is still to come (remove it)`,
+		`testdata/spec.yaml:29: dataset "users": params.max_scan_items is not supported yet: the per-query item limit is still to come (remove it)`,
+		`testdata/spec.yaml:34: dataset "users": acceleration.refresh_mode: "changes" is not supported yet: DynamoDB Streams CDC is still to come (use refresh_mode: full, with refresh_check_interval to reload periodically)`,
+		`testdata/spec.yaml:35: dataset "users": acceleration.on_conflict ` + streams,
+		`testdata/spec.yaml:38: dataset "users": acceleration.params.snapshots_trigger_threshold ` + streams,
+		`testdata/spec.yaml:39: dataset "users": metrics is not supported yet: the metrics it lists are a stream's, which come with refresh_mode: changes and DynamoDB Streams CDC (remove it; the gateway's own metrics are always exported)`,
+	}
+	if got := lines(err); !reflect.DeepEqual(got, wantProblems) {
+		t.Errorf("problems:\n got %s\nwant %s", strings.Join(got, "\n     "), strings.Join(wantProblems, "\n     "))
+	}
+	d := c.Datasets[0]
+	want := config.Dataset{
+		Name:                      "users",
+		Schema:                    "public",
+		Table:                     "users",
+		Region:                    "us-west-2",
+		AccessKeyID:               "AKIAEXAMPLE",
+		SecretAccessKey:           "secret",
+		SessionToken:              "token",
+		UnnestDepth:               2,
+		SchemaInferMaxRecords:     10,
+		TimeFormat:                "2006-01-02T15:04:05Z07:00",
+		ReadyLag:                  time.Second,
+		ScanInterval:              100 * time.Millisecond,
+		InvalidCheckpointBehavior: config.CheckpointRestart,
+		ReadCapacityLimit:         200,
+		MaxScanItems:              1000000,
+		Acceleration: config.Acceleration{
+			Enabled:                   true,
+			Engine:                    "duckdb",
+			Mode:                      "file",
+			File:                      filepath.Join("testdata", ".pgdynamo", "public.users.duckdb"),
+			RefreshMode:               "changes",
+			OnConflict:                []config.OnConflict{{Columns: []string{"id", "version"}, Action: "upsert"}},
+			SnapshotsTriggerThreshold: 5,
+		},
+		Metrics: []config.MetricToggle{{Name: "lag_ms", Enabled: true}},
+	}
+	if !reflect.DeepEqual(d, want) {
+		t.Errorf("dataset\n got %+v\nwant %+v", d, want)
+	}
+	if !d.MetricEnabled(config.MetricLagMS) || d.MetricEnabled(config.MetricShardsActive) {
 		t.Errorf("MetricEnabled: lag_ms should be on and shards_active off")
 	}
 }
@@ -124,20 +189,12 @@ datasets:
       unnest_depth: "0"           # numbers may be quoted
       schema_infer_max_records: 50
       scan_segments: 16
-      read_capacity_limit: 12.5
-      max_scan_items: 100000
       dynamodb_endpoint: http://localhost:8000
     acceleration:
       mode: file
       refresh_check_interval: 10m
-      on_conflict:
-        pk: upsert
       params:
         duckdb_file: /var/lib/pgdynamo/orders.db
-    metrics:
-      - name: shards_active
-      - name: errors_transient_total
-        enabled: false
   - from: dynamodb:users
     name: users
     params:
@@ -159,18 +216,15 @@ datasets:
 			Name: "Orders", Schema: "app", Description: "all orders", Table: "Orders.v2-prod",
 			Region: "eu-central-1", Endpoint: "http://localhost:8000",
 			UnnestDepth: 0, SchemaInferMaxRecords: 50, ScanSegments: 16,
-			ReadyLag: 2 * time.Second, ScanInterval: 500 * time.Millisecond,
-			ReadCapacityLimit: 12.5, MaxScanItems: 100000,
+			ReadyLag: 2 * time.Second, ScanInterval: 500 * time.Millisecond, InvalidCheckpointBehavior: "restart",
 			Acceleration: config.Acceleration{
 				Enabled: true, Engine: "duckdb", Mode: "file", File: "/var/lib/pgdynamo/orders.db",
 				RefreshMode: "full", RefreshCheckInterval: 10 * time.Minute,
-				OnConflict: []config.OnConflict{{Columns: []string{"pk"}, Action: "upsert"}},
 			},
-			Metrics: []config.MetricToggle{{Name: "shards_active", Enabled: true}, {Name: "errors_transient_total", Enabled: false}},
 		}, {
 			Name: "users", Schema: "public", Table: "users", Region: "us-west-2",
 			UnnestDepth: -1, SchemaInferMaxRecords: 10, ScanSegments: 0,
-			ReadyLag: 2 * time.Second, ScanInterval: 500 * time.Millisecond,
+			ReadyLag: 2 * time.Second, ScanInterval: 500 * time.Millisecond, InvalidCheckpointBehavior: "restart",
 			Acceleration: config.Acceleration{Enabled: false, Engine: "duckdb", Mode: "memory", RefreshMode: "full"},
 		}},
 	}

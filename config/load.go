@@ -140,21 +140,22 @@ func fld(name string, s *spec) field { return field{name, s} }
 
 // Param keys, as written in datasets[].params.
 const (
-	keyRegion           = "dynamodb_aws_region"
-	keyAccessKeyID      = "dynamodb_aws_access_key_id"
-	keySecretAccessKey  = "dynamodb_aws_secret_access_key"
-	keySessionToken     = "dynamodb_aws_session_token"
-	keyEndpoint         = "dynamodb_endpoint"
-	keyUnnestDepth      = "unnest_depth"
-	keySchemaInfer      = "schema_infer_max_records"
-	keyScanSegments     = "scan_segments"
-	keyTimeFormat       = "time_format"
-	keyReadyLag         = "ready_lag"
-	keyScanInterval     = "scan_interval"
-	keyReadCapacity     = "read_capacity_limit"
-	keyMaxScanItems     = "max_scan_items"
-	keySnapshotsTrigger = "snapshots_trigger_threshold"
-	keyDuckDBFile       = "duckdb_file"
+	keyRegion                       = "dynamodb_aws_region"
+	keyAccessKeyID                  = "dynamodb_aws_access_key_id"
+	keySecretAccessKey              = "dynamodb_aws_secret_access_key"
+	keySessionToken                 = "dynamodb_aws_session_token"
+	keyEndpoint                     = "dynamodb_endpoint"
+	keyUnnestDepth                  = "unnest_depth"
+	keySchemaInfer                  = "schema_infer_max_records"
+	keyScanSegments                 = "scan_segments"
+	keyTimeFormat                   = "time_format"
+	keyReadyLag                     = "ready_lag"
+	keyScanInterval                 = "scan_interval"
+	keyReplicationInvalidCheckpoint = "replication_invalid_checkpoint_behavior"
+	keyReadCapacity                 = "read_capacity_limit"
+	keyMaxScanItems                 = "max_scan_items"
+	keySnapshotsTrigger             = "snapshots_trigger_threshold"
+	keyDuckDBFile                   = "duckdb_file"
 )
 
 // rootSpec is every key pgdynamo reads. Anything else is an error.
@@ -187,6 +188,7 @@ var rootSpec = fields(
 			fld(keyTimeFormat, one()),
 			fld(keyReadyLag, one()),
 			fld(keyScanInterval, one()),
+			fld(keyReplicationInvalidCheckpoint, one()),
 			fld(keyReadCapacity, one()),
 			fld(keyMaxScanItems, one()),
 		)),

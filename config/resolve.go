@@ -21,6 +21,15 @@ import (
 // Relative paths (runtime.pg.tls cert and key, acceleration.params.duckdb_file)
 // are resolved against the directory that holds the file.
 func (f *File) Resolve(lookup func(string) (string, bool)) (*Config, error) {
+	c, probs := f.resolve(lookup)
+	if err := probs.err(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// resolve is Resolve returning the Config along with its problems.
+func (f *File) resolve(lookup func(string) (string, bool)) (*Config, Problems) {
 	if lookup == nil {
 		lookup = func(string) (string, bool) { return "", false }
 	}
@@ -71,10 +80,7 @@ func (f *File) Resolve(lookup func(string) (string, bool)) (*Config, error) {
 		c.Datasets = append(c.Datasets, r.dataset(i, item))
 	}
 	r.probs = append(r.probs, c.validate()...)
-	if err := r.probs.err(); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return c, r.probs
 }
 
 // source records where each value of a Config came from, keyed by full key
@@ -284,11 +290,12 @@ func (r *resolver) dataset(i int, n *node) Dataset {
 	r.mark(prefix, n)
 	sc := scope{ds: dsRef{index: i}, prefix: prefix + "."}
 	d := Dataset{
-		Schema:                DefaultSchema,
-		UnnestDepth:           UnnestUnset,
-		SchemaInferMaxRecords: DefaultSchemaInferMaxRecords,
-		ReadyLag:              DefaultReadyLag,
-		ScanInterval:          DefaultScanInterval,
+		Schema:                    DefaultSchema,
+		UnnestDepth:               UnnestUnset,
+		SchemaInferMaxRecords:     DefaultSchemaInferMaxRecords,
+		ReadyLag:                  DefaultReadyLag,
+		ScanInterval:              DefaultScanInterval,
+		InvalidCheckpointBehavior: CheckpointRestart,
 		Acceleration: Acceleration{
 			Engine:      DefaultEngine,
 			Mode:        ModeMemory,
@@ -367,6 +374,9 @@ func (r *resolver) dataset(i int, n *node) Dataset {
 	}
 	if v, st := r.duration(p.field(keyScanInterval), sc, pk(keyScanInterval), "500ms"); st == stOK {
 		d.ScanInterval = v
+	}
+	if v, st := r.str(p.field(keyReplicationInvalidCheckpoint), sc, pk(keyReplicationInvalidCheckpoint)); st == stOK {
+		d.InvalidCheckpointBehavior = v
 	}
 	if v, st := r.number(p.field(keyReadCapacity), sc, pk(keyReadCapacity), readCapacityAllowed); st == stOK {
 		d.ReadCapacityLimit = v

@@ -68,12 +68,16 @@ func (k *checker) ref(ds int) dsRef {
 // when ds < 0) unless Resolve already reported that key. line < 0 looks the
 // line up.
 func (k *checker) report(ds int, key string, line int, format string, args ...any) {
-	full := prefix(ds) + key
-	if k.src.bad[full] {
+	if k.src.bad[prefix(ds)+key] {
 		return
 	}
+	k.problem(ds, key, line, format, args...)
+}
+
+// problem adds a problem about key, whether or not Resolve reported it.
+func (k *checker) problem(ds int, key string, line int, format string, args ...any) {
 	if line < 0 {
-		line = k.src.line(full)
+		line = k.src.line(prefix(ds) + key)
 	}
 	r := k.ref(ds)
 	k.probs = append(k.probs, &Problem{
@@ -337,17 +341,27 @@ func (k *checker) dataset(i int, names map[string]int) {
 	if d.ScanInterval <= 0 {
 		k.add(i, p(keyScanInterval), "%s must be more than 0 (e.g. 500ms)", k.show(i, p(keyScanInterval), d.ScanInterval.String()))
 	}
+	switch d.InvalidCheckpointBehavior {
+	case "", CheckpointRestart, CheckpointError:
+	default:
+		key := p(keyReplicationInvalidCheckpoint)
+		k.add(i, key, "%s is not supported (%s or %s)", k.show(i, key, d.InvalidCheckpointBehavior), CheckpointRestart, CheckpointError)
+	}
 	if d.ReadCapacityLimit < 0 || math.IsNaN(d.ReadCapacityLimit) || math.IsInf(d.ReadCapacityLimit, 0) {
 		k.add(i, p(keyReadCapacity), "%s is out of range (%s)", k.show(i, p(keyReadCapacity), strconv.FormatFloat(d.ReadCapacityLimit, 'g', -1, 64)), readCapacityAllowed)
 	}
 	if d.MaxScanItems < 0 {
 		k.add(i, p(keyMaxScanItems), "%s is out of range (%s)", k.show(i, p(keyMaxScanItems), strconv.FormatInt(d.MaxScanItems, 10)), maxScanItemsAllowed)
 	}
-	k.acceleration(i)
+	refused := k.refused(i)
+	k.acceleration(i, refused)
 	k.metrics(i)
+	k.reportNotYet(refused)
 }
 
-func (k *checker) acceleration(i int) {
+// acceleration checks dataset i's acceleration section. Rules that tie a key
+// refused as not supported yet to other keys wait while it is refused.
+func (k *checker) acceleration(i int, refused map[string]refusal) {
 	a := k.c.Datasets[i].Acceleration
 	if a.Engine != DefaultEngine {
 		k.add(i, "acceleration.engine", "%s is not supported (pgdynamo accelerates with duckdb only)", k.show(i, "acceleration.engine", a.Engine))
@@ -356,7 +370,8 @@ func (k *checker) acceleration(i int) {
 		k.add(i, "acceleration.mode", "%s is not supported (memory or file)", k.show(i, "acceleration.mode", a.Mode))
 	}
 	if a.RefreshMode != RefreshFull && a.RefreshMode != RefreshChanges {
-		k.add(i, "acceleration.refresh_mode", "%s is not supported (full or changes)", k.show(i, "acceleration.refresh_mode", a.RefreshMode))
+		k.add(i, "acceleration.refresh_mode", "%s is not supported (%s)", k.show(i, "acceleration.refresh_mode", a.RefreshMode),
+			supportedValues("acceleration.refresh_mode", RefreshFull, RefreshChanges))
 	}
 	if a.RefreshCheckInterval < 0 || (a.RefreshCheckInterval == 0 && k.has(i, "acceleration.refresh_check_interval")) {
 		k.add(i, "acceleration.refresh_check_interval", "%s must be more than 0 (e.g. 10m; omit it to load once at start-up)",
@@ -393,7 +408,7 @@ func (k *checker) acceleration(i int) {
 	if !a.Enabled {
 		return
 	}
-	if a.RefreshMode == RefreshChanges {
+	if _, later := refused["acceleration.refresh_mode"]; a.RefreshMode == RefreshChanges && !later {
 		if len(a.OnConflict) == 0 && !k.bad(i, "acceleration.on_conflict") {
 			k.required(i, "acceleration.on_conflict", "with refresh_mode: changes (the table's primary key: %s)", onConflictForm)
 		}
@@ -405,7 +420,7 @@ func (k *checker) acceleration(i int) {
 		if a.File != "" {
 			k.add(i, "acceleration.params."+keyDuckDBFile, "applies to mode: file only")
 		}
-		if a.SnapshotsTriggerThreshold > 0 {
+		if _, later := refused["acceleration.params."+keySnapshotsTrigger]; a.SnapshotsTriggerThreshold > 0 && !later {
 			k.add(i, "acceleration.params."+keySnapshotsTrigger, "applies to mode: file only")
 		}
 	}

@@ -45,7 +45,7 @@ func Classify(err error, ref TableRef, op string) error {
 	var throughput *types.ProvisionedThroughputExceededException
 	var limit *types.RequestLimitExceeded
 	var quota *retry.MaxAttemptsError
-	if errors.As(err, &throughput) || errors.As(err, &limit) || (errors.As(err, &quota) && isThrottle(err)) {
+	if errors.As(err, &throughput) || errors.As(err, &limit) || (errors.As(err, &quota) && throttleCode(err)) {
 		return &pgerror.Error{
 			Code:    pgerror.InsufficientResources,
 			Message: where + " was throttled and retries were exhausted",
@@ -83,7 +83,19 @@ func Classify(err error, ref TableRef, op string) error {
 	}
 }
 
-func isThrottle(err error) bool {
+// IsThrottled reports whether err from a DynamoDB call is throttling:
+// ProvisionedThroughputExceededException, RequestLimitExceeded or
+// ThrottlingException, bare or wrapped (as in the retryer's
+// MaxAttemptsError once retries are exhausted). Like Classify it looks at
+// error types and API error codes, never at message text.
+func IsThrottled(err error) bool {
+	var throughput *types.ProvisionedThroughputExceededException
+	var limit *types.RequestLimitExceeded
+	return errors.As(err, &throughput) || errors.As(err, &limit) || throttleCode(err)
+}
+
+// throttleCode reports an API error whose code is one of throttling's.
+func throttleCode(err error) bool {
 	var apiErr smithy.APIError
 	if !errors.As(err, &apiErr) {
 		return false

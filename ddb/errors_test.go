@@ -79,3 +79,26 @@ func TestConfigValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestIsThrottled(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"throughput", &types.ProvisionedThroughputExceededException{}, true},
+		{"throughput, wrapped", fmt.Errorf("operation error: %w", &types.ProvisionedThroughputExceededException{}), true},
+		{"request limit", &types.RequestLimitExceeded{}, true},
+		{"throttling code", &smithy.GenericAPIError{Code: "ThrottlingException"}, true},
+		{"after retries", &retry.MaxAttemptsError{Attempt: 10, Err: &smithy.GenericAPIError{Code: "ProvisionedThroughputExceededException"}}, true},
+		{"missing table", &types.ResourceNotFoundException{}, false},
+		{"access denied", &smithy.GenericAPIError{Code: "AccessDeniedException"}, false},
+		{"message mentions throttling", errors.New("ThrottlingException"), false},
+		{"cancelled", context.Canceled, false},
+		{"nil", nil, false},
+	} {
+		if got := ddb.IsThrottled(tc.err); got != tc.want {
+			t.Errorf("%s: IsThrottled = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

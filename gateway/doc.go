@@ -4,6 +4,12 @@
 // the wire server and the metrics listener, with one Shutdown that drains
 // them in order.
 //
+// Its own Prometheus metrics (metrics.go) exist from the start of Start,
+// whether or not a metrics listener serves them: each dataset's DynamoDB
+// client is wrapped per dataset (Metrics.WrapAPI) before the catalog loads,
+// so DescribeTable is counted too, and the wire server reports connections
+// and statements through wire.Observer.
+//
 // cmd/pgdynamo and the end-to-end tests both start pgdynamo through this
 // package, so what the tests exercise is what users run.
 //

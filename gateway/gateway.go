@@ -41,9 +41,12 @@ type Gateway struct {
 	engine      *engine.Engine
 	server      *wire.Server
 	ln          net.Listener
-	metrics     *http.Server
 	mln         net.Listener
 	served      chan error
+
+	registry      *prometheus.Registry
+	metrics       *Metrics
+	metricsServer *http.Server
 }
 
 // clientKey identifies datasets that can share one DynamoDB client.
@@ -52,8 +55,9 @@ type clientKey struct {
 }
 
 // Specs creates one DynamoDB client per distinct connection setting and
-// returns the catalog spec of every dataset.
-func Specs(ctx context.Context, cfg *config.Config) ([]catalog.Spec, error) {
+// returns the catalog spec of every dataset. With m, each dataset's client
+// is metered under the dataset's name (Metrics.WrapAPI); nil meters nothing.
+func Specs(ctx context.Context, cfg *config.Config, m *Metrics) ([]catalog.Spec, error) {
 	clients := map[clientKey]catalog.API{}
 	specs := make([]catalog.Spec, 0, len(cfg.Datasets))
 	for _, d := range cfg.Datasets {
@@ -80,15 +84,16 @@ func Specs(ctx context.Context, cfg *config.Config) ([]catalog.Spec, error) {
 			SampleSize:   d.SchemaInferMaxRecords,
 			ScanSegments: d.ScanSegments,
 			Types:        attrarrow.Options{UnnestDepth: d.UnnestDepth, TimeFormat: d.TimeFormat},
-			Client:       client,
+			Client:       m.WrapAPI(d.QualifiedName(), client),
 		})
 	}
 	return specs, nil
 }
 
-// LoadCatalog describes every dataset of cfg.
-func LoadCatalog(ctx context.Context, cfg *config.Config) (*catalog.Catalog, error) {
-	specs, err := Specs(ctx, cfg)
+// LoadCatalog describes every dataset of cfg, metering the DynamoDB calls
+// with m unless it is nil.
+func LoadCatalog(ctx context.Context, cfg *config.Config, m *Metrics) (*catalog.Catalog, error) {
+	specs, err := Specs(ctx, cfg, m)
 	if err != nil {
 		return nil, err
 	}
@@ -107,6 +112,11 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Gateway,
 	if log == nil {
 		log = slog.Default()
 	}
+	// The metrics exist before anything they count: DescribeTable calls
+	// while the catalog loads, then connections. Without a metrics listener
+	// they are kept but not served.
+	registry := prometheus.NewRegistry()
+	metrics := NewMetrics(registry)
 	users := map[string]string{}
 	for _, u := range cfg.Runtime.PG.Users {
 		users[u.Name] = u.Password.Reveal()
@@ -116,7 +126,7 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Gateway,
 	}
 	// The config has no key for the auth method: users log in with
 	// wire's default, SCRAM-SHA-256.
-	wcfg := wire.Config{Users: users, Logger: log}
+	wcfg := wire.Config{Users: users, Logger: log, Observer: metrics}
 	if t := cfg.Runtime.PG.TLS; t != nil {
 		tc, err := loadTLS(t)
 		if err != nil {
@@ -127,7 +137,7 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Gateway,
 	if err := wcfg.Validate(); err != nil {
 		return nil, fmt.Errorf("%s: runtime.pg: %w", cfg.Path, err)
 	}
-	specs, err := Specs(ctx, cfg)
+	specs, err := Specs(ctx, cfg, metrics)
 	if err != nil {
 		return nil, err
 	}
@@ -146,8 +156,8 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Gateway,
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cfg.Path, err)
 	}
-	g := &Gateway{Catalog: cat, Registry: reg, log: log, engine: eng, served: make(chan error, 1)}
-	g.refreshers = accelerate(cfg, reg, eng, restored, nil, log)
+	g := &Gateway{Catalog: cat, Registry: reg, log: log, engine: eng, served: make(chan error, 1), registry: registry, metrics: metrics}
+	g.refreshers = accelerate(cfg, reg, eng, restored, metrics, log)
 	g.server = wire.NewServer(wcfg, eng)
 	g.ln, err = net.Listen("tcp", cfg.Runtime.PG.Listen)
 	if err != nil {
@@ -217,8 +227,8 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		g.stopRefresh()
 		g.refreshing.Wait()
 	}
-	if g.metrics != nil {
-		g.metrics.Shutdown(ctx)
+	if g.metricsServer != nil {
+		g.metricsServer.Shutdown(ctx)
 	}
 	if cerr := g.engine.Close(); err == nil {
 		err = cerr
@@ -226,11 +236,17 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	return err
 }
 
+// Metrics returns the gateway's own metrics, for the pieces started after
+// it (refreshes of accelerated datasets).
+func (g *Gateway) Metrics() *Metrics { return g.metrics }
+
+// startMetrics serves g's registry — the gateway's metrics (NewMetrics,
+// registered by Start) plus the Go runtime and process collectors — with
+// the health endpoints on addr.
 func (g *Gateway) startMetrics(addr string) error {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	g.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.Handle("/metrics", promhttp.HandlerFor(g.registry, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("/readyz", readyHandler(g.Registry))
 	ln, err := net.Listen("tcp", addr)
@@ -238,9 +254,9 @@ func (g *Gateway) startMetrics(addr string) error {
 		return fmt.Errorf("metrics listener %s: %w", addr, err)
 	}
 	g.mln = ln
-	g.metrics = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	g.metricsServer = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
-		if err := g.metrics.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := g.metricsServer.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			g.log.Error("metrics listener failed", "err", err)
 		}
 	}()

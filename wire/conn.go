@@ -49,6 +49,7 @@ type conn struct {
 	session  Session
 	tx       TxStatus
 	extended extendedState
+	timer    stmtTimer // the statement being worked on, for the Observer
 
 	// ctx ends when the client disconnects or the server aborts.
 	ctx      context.Context
@@ -151,6 +152,7 @@ func (c *conn) loop() error {
 		switch m := msg.(type) {
 		case *pgproto3.Query:
 			skipToSync = false
+			c.timer.begin()
 			// A simple query ends the unnamed statement and portal.
 			delete(c.ext().statements, "")
 			c.closePortal("")
@@ -169,6 +171,7 @@ func (c *conn) loop() error {
 			if skipToSync {
 				continue
 			}
+			c.timer.beginIfIdle()
 			if err := c.handleExtended(msg); err != nil {
 				skipToSync = true
 				c.fail(err)
@@ -250,15 +253,20 @@ func (c *conn) cancelStatement() {
 	}
 }
 
+// readyForQuery ends a simple query or an extended-protocol batch. Time
+// spent on messages that completed no statement (Parse and Describe alone)
+// is not carried into the next one.
 func (c *conn) readyForQuery() {
+	c.timer = stmtTimer{}
 	c.be.Send(&pgproto3.ReadyForQuery{TxStatus: byte(c.tx)})
 	if err := c.be.Flush(); err != nil {
 		c.log.Debug("flush failed", "err", err)
 	}
 }
 
-// sendError writes an ErrorResponse with every field clients read.
-func (c *conn) sendError(err error) {
+// sendError writes an ErrorResponse with every field clients read and
+// returns its SQLSTATE.
+func (c *conn) sendError(err error) pgerror.Code {
 	pe := pgerror.Flatten(err)
 	sev := string(pe.Severity)
 	c.be.Send(&pgproto3.ErrorResponse{
@@ -273,6 +281,30 @@ func (c *conn) sendError(err error) {
 	if pe.Code == pgerror.InternalError {
 		c.log.Error("internal error", "err", err)
 	}
+	return pe.Code
+}
+
+// complete ends a statement that succeeded: CommandComplete with tag. With
+// fail, it is the only way a statement ends, so the Observer sees each
+// statement once.
+func (c *conn) complete(tag []byte) {
+	c.be.Send(&pgproto3.CommandComplete{CommandTag: tag})
+	c.statementDone("")
+}
+
+// fail ends a statement (or the extended-protocol message) that failed:
+// ErrorResponse for err, and an open transaction marked failed.
+func (c *conn) fail(err error) {
+	code := c.sendError(err)
+	if c.tx == TxActive {
+		c.tx = TxFailed
+	}
+	c.statementDone(code)
+}
+
+// statementDone reports the end of the timed statement to the Observer.
+func (c *conn) statementDone(code pgerror.Code) {
+	c.server.cfg.Observer.StatementDone(c.timer.stop(), string(code))
 }
 
 func (c *conn) sendNotice(n *pgerror.Error) {

@@ -3,8 +3,6 @@ package wire
 import (
 	"context"
 
-	"github.com/jackc/pgx/v5/pgproto3"
-
 	"github.com/pgdynamo/pgdynamo/pgerror"
 	"github.com/pgdynamo/pgdynamo/pgtypes"
 )
@@ -41,7 +39,7 @@ func (c *conn) runCursor(st Statement, cur Cursor, formats []pgtypes.Format, des
 			p.enc = enc
 		}
 		ports[cur.Name] = p
-		c.be.Send(&pgproto3.CommandComplete{CommandTag: []byte("DECLARE CURSOR")})
+		c.complete([]byte("DECLARE CURSOR"))
 	case FetchCursor:
 		p, ok := ports[cur.Name]
 		if !ok || !p.cursor {
@@ -77,7 +75,7 @@ func (c *conn) runCursor(st Statement, cur Cursor, formats []pgtypes.Format, des
 		for _, n := range p.result.Notices() {
 			c.sendNotice(n)
 		}
-		c.be.Send(&pgproto3.CommandComplete{CommandTag: commandTag("FETCH", rows)})
+		c.complete(commandTag("FETCH", rows))
 	case CloseCursor:
 		if cur.Name == "all" {
 			for name, p := range ports {
@@ -85,7 +83,7 @@ func (c *conn) runCursor(st Statement, cur Cursor, formats []pgtypes.Format, des
 					c.closePortal(name)
 				}
 			}
-			c.be.Send(&pgproto3.CommandComplete{CommandTag: []byte("CLOSE CURSOR ALL")})
+			c.complete([]byte("CLOSE CURSOR ALL"))
 			return nil
 		}
 		p, ok := ports[cur.Name]
@@ -93,7 +91,7 @@ func (c *conn) runCursor(st Statement, cur Cursor, formats []pgtypes.Format, des
 			return pgerror.New(pgerror.InvalidCursorName, "cursor %q does not exist", cur.Name)
 		}
 		c.closePortal(cur.Name)
-		c.be.Send(&pgproto3.CommandComplete{CommandTag: []byte("CLOSE CURSOR")})
+		c.complete([]byte("CLOSE CURSOR"))
 	}
 	return nil
 }

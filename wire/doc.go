@@ -17,6 +17,11 @@
 // per connection; a portal read with a row limit stays open across Sync
 // inside a transaction, as pgjdbc's setFetchSize needs.
 //
+// Every statement ends in complete (CommandComplete) or fail
+// (ErrorResponse), in both protocols; those two tell Config.Observer
+// (observer.go), with the accept loop's opened and closed connections, so
+// metrics need no hooks elsewhere and this package no metrics library.
+//
 // Cursors (cursor.go) are portals too: DECLARE opens one over its query,
 // FETCH reads it forward, CLOSE ends it; WITH HOLD cursors outlive their
 // transaction.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/jackc/pgx/v5/pgproto3"
@@ -36,6 +37,8 @@ type portal struct {
 	// HOLD, which outlives its transaction.
 	cursor bool
 	hold   bool
+	// spent is the time earlier Executes of a suspended portal took.
+	spent time.Duration
 }
 
 func (p *portal) close() {
@@ -265,9 +268,11 @@ func (c *conn) execute(m *pgproto3.Execute) error {
 	}
 	if p.done {
 		// PostgreSQL answers a finished portal with an empty completion.
-		c.be.Send(&pgproto3.CommandComplete{CommandTag: commandTag(p.stmt.Tag(), 0)})
+		c.complete(commandTag(p.stmt.Tag(), 0))
 		return nil
 	}
+	c.timer.resume(p.spent)
+	p.spent = 0
 	// A CancelRequest now cancels this portal's work.
 	c.stmtMu.Lock()
 	c.stmtStop, c.busy = p.cancel, true
@@ -303,6 +308,9 @@ func (c *conn) execute(m *pgproto3.Execute) error {
 	}
 	if p.enc != nil && m.MaxRows > 0 && rows == int64(m.MaxRows) && c.portalHasMore(p) {
 		c.be.Send(&pgproto3.PortalSuspended{})
+		// The statement goes on at the next Execute; the wait for it is the
+		// client's time, not the statement's.
+		p.spent = c.timer.stop()
 		return nil
 	}
 	p.done = true
@@ -322,7 +330,7 @@ func (c *conn) execute(m *pgproto3.Execute) error {
 	c.applyTransaction(tag)
 	c.endTransactionPortals(tag)
 	c.applySessionReset(tag, p.stmt.Target())
-	c.be.Send(&pgproto3.CommandComplete{CommandTag: commandTag(tag, rows)})
+	c.complete(commandTag(tag, rows))
 	return nil
 }
 

@@ -31,18 +31,12 @@ func (c *conn) simpleQuery(sql string) {
 		return
 	}
 	for _, st := range stmts {
+		// The first statement's time includes planning the whole text.
+		c.timer.beginIfIdle()
 		if err := c.runStatement(ctx, st); err != nil {
 			c.fail(err)
 			return
 		}
-	}
-}
-
-// fail reports err and marks an open transaction failed.
-func (c *conn) fail(err error) {
-	c.sendError(err)
-	if c.tx == TxActive {
-		c.tx = TxFailed
 	}
 }
 
@@ -73,7 +67,7 @@ func (c *conn) runStatement(ctx context.Context, st Statement) error {
 	c.applyTransaction(tag)
 	c.endTransactionPortals(tag)
 	c.applySessionReset(tag, st.Target())
-	c.be.Send(&pgproto3.CommandComplete{CommandTag: commandTag(tag, rows)})
+	c.complete(commandTag(tag, rows))
 	return nil
 }
 

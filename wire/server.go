@@ -42,6 +42,9 @@ type Config struct {
 	// LoginFailureWindow is the failed-login limit's window; 0 means one
 	// minute.
 	LoginFailureWindow time.Duration
+	// Observer, when set, is told about connections and statements
+	// (metrics); nil observes nothing.
+	Observer Observer
 }
 
 // Server accepts PostgreSQL connections and runs them against an Engine.
@@ -68,6 +71,9 @@ func NewServer(cfg Config, engine Engine) *Server {
 	}
 	if cfg.MaxMessageSize == 0 {
 		cfg.MaxMessageSize = 16 << 20
+	}
+	if cfg.Observer == nil {
+		cfg.Observer = noObserver{}
 	}
 	s := &Server{
 		cfg:       cfg,
@@ -145,12 +151,14 @@ func (s *Server) Serve(ln net.Listener) error {
 		s.conns[c] = struct{}{}
 		s.wg.Add(1)
 		s.mu.Unlock()
+		s.cfg.Observer.ConnOpened()
 		go func() {
 			defer s.wg.Done()
 			c.serve()
 			s.mu.Lock()
 			delete(s.conns, c)
 			s.mu.Unlock()
+			s.cfg.Observer.ConnClosed()
 		}()
 	}
 }

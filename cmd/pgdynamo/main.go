@@ -99,7 +99,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "pgdynamo: invalid configuration:\n%v\n", err)
 		return 1
 	}
-	cat, err := gateway.LoadCatalog(ctx, cfg)
+	cat, err := gateway.LoadCatalog(ctx, cfg, nil)
 	if err != nil {
 		fmt.Fprintf(stderr, "pgdynamo: %v\n", err)
 		return 1
