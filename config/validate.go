@@ -164,7 +164,7 @@ func (k *checker) runtime() {
 		}
 	}
 	if m := k.c.Runtime.Metrics.Listen; m != "" {
-		if _, ok := k.listen("runtime.metrics.listen", m, true); ok && listenOK && m == pg.Listen {
+		if _, ok := k.listen("runtime.metrics.listen", m, true); ok && listenOK && m == pg.Listen && !strings.HasSuffix(m, ":0") {
 			k.reportValue("runtime.metrics.listen", m, "%s is also runtime.pg.listen; the metrics listener needs its own address",
 				k.showTop("runtime.metrics.listen", m))
 		}

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	pg "github.com/pganalyze/pg_query_go/v5"
 
@@ -357,6 +358,9 @@ func constNode(v any) *pg.Node {
 		return intConst(int64(x))
 	case float32:
 		return &pg.Node{Node: &pg.Node_AConst{AConst: &pg.A_Const{Val: &pg.A_Const_Fval{Fval: &pg.Float{Fval: strconv.FormatFloat(float64(x), 'g', -1, 32)}}, Location: -1}}}
+	case time.Time:
+		// ISO 8601 with the offset, which both the engine and PostgreSQL read.
+		return pg.MakeAConstStrNode(x.Format("2006-01-02 15:04:05.999999Z07:00"), -1)
 	case []string:
 		elems := make([]*pg.Node, len(x))
 		for i, s := range x {

@@ -219,7 +219,7 @@ func TestAccelerationLiveUntilReadyThenLocal(t *testing.T) {
 		t.Fatalf("answer from the copy: count %d sum %d, want 300 300", n, sum)
 	}
 	var v int64
-	if err := conn.QueryRow(ctx, "SELECT v FROM acc a JOIN acc b USING (id) WHERE b.id LIKE 'k1%' ORDER BY id LIMIT 1").Scan(&v); err != nil || v != 1 {
+	if err := conn.QueryRow(ctx, "SELECT a.v FROM acc a JOIN acc b USING (id) WHERE b.id LIKE 'k1%' ORDER BY id LIMIT 1").Scan(&v); err != nil || v != 1 {
 		t.Fatalf("join on the copy: %d %v", v, err)
 	}
 	if plan := explainText(t, ctx, conn, "SELECT count(*) FROM acc"); !strings.Contains(plan, "Local copy of public.acc") || strings.Contains(plan, "PGDYNAMO_SCAN") {
@@ -402,6 +402,7 @@ type servedProcess struct {
 	cmd         *exec.Cmd
 	pg, metrics string
 	log         *syncBuffer
+	exited      chan struct{}
 }
 
 // startServe runs the built binary and waits for both listeners.
@@ -414,16 +415,21 @@ func startServe(t *testing.T, config string) *servedProcess {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	p.exited = make(chan struct{})
+	go func() { cmd.Wait(); close(p.exited) }()
 	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-			cmd.Wait()
-		}
+		cmd.Process.Kill()
+		<-p.exited
 	})
 	deadline := time.Now().Add(time.Minute)
 	for p.pg == "" || p.metrics == "" {
 		out := p.log.String()
 		p.pg, p.metrics = logAddr(out, "pgdynamo listening"), logAddr(out, "metrics listening")
+		select {
+		case <-p.exited:
+			t.Fatalf("pgdynamo serve exited:\n%s", out)
+		default:
+		}
 		if time.Now().After(deadline) {
 			t.Fatalf("pgdynamo serve did not start:\n%s", out)
 		}
@@ -450,5 +456,5 @@ func (p *servedProcess) kill(t *testing.T) {
 	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	p.cmd.Wait()
+	<-p.exited
 }
