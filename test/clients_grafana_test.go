@@ -222,8 +222,9 @@ func TestClientGrafana(t *testing.T) {
 	})
 
 	t.Run("table picker", func(t *testing.T) {
+		// pgdynamo.datasets is offered too: dataset state can be charted.
 		fr := oneFrame(t, conn, grafanaTables)
-		if got, want := fmt.Sprint(fr.column("table")), "[people visits]"; got != want {
+		if got, want := fmt.Sprint(fr.column("table")), "[people visits pgdynamo.datasets]"; got != want {
 			t.Errorf("table picker offers %s, want %s", got, want)
 		}
 		fr = oneFrame(t, conn, grafanaTablesIn("public"))

@@ -36,7 +36,7 @@ func TestPsqlDescribe(t *testing.T) {
 		want    []string
 	}{
 		{"List of databases", []string{"e2e ", "UTF8", "pgdynamo"}},
-		{"List of schemas", []string{"public | pgdynamo"}},
+		{"List of schemas", []string{"pgdynamo | pgdynamo", "public   | pgdynamo"}},
 		{"List of relations", []string{"public | people | table", "public | visits | table"}},
 		{`Table "public.people"`, []string{
 			"id     | bigint", "not null", "active | boolean", "city   | text", "joined | date", "score  | double precision",
