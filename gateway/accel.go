@@ -114,19 +114,30 @@ func accelerate(cfg *config.Config, reg *accel.Registry, eng *engine.Engine, res
 	return out
 }
 
-// checkCopyFiles reports what pgdynamo check can know of file-mode copies
-// without creating anything: that a stored copy can be read, and that the
-// file could be created.
-func checkCopyFiles(ctx context.Context, cfg *config.Config, specs []catalog.Spec) []string {
-	var problems []string
-	for i, d := range cfg.Datasets {
+// checkCopyFiles says what serve will do with file-mode copies, without
+// creating anything: serve a stored copy (notes), or fail to create a file
+// (problems). A stored copy made with other settings is a note: serve loads
+// the table again.
+func checkCopyFiles(ctx context.Context, cfg *config.Config, cat *catalog.Catalog) (notes, problems []string) {
+	for _, d := range cfg.Datasets {
 		a := d.Acceleration
 		if !a.Enabled || a.Mode != config.ModeFile {
 			continue
 		}
+		ds, ok := cat.Lookup(d.Schema, d.Name)
+		if !ok {
+			continue
+		}
 		if _, err := os.Stat(a.File); err == nil {
-			if _, _, err := restoreFromFile(ctx, specs[i], a.File); err != nil {
-				problems = append(problems, fmt.Sprintf("dataset %q: acceleration.params.duckdb_file %s: %v (serve loads the table again)", d.QualifiedName(), a.File, err))
+			restoredDS, rc, err := restoreFromFile(ctx, ds.Spec, a.File)
+			switch {
+			case err != nil:
+				notes = append(notes, fmt.Sprintf("dataset %s: %s cannot be served (%v); serve loads the table again", d.QualifiedName(), a.File, err))
+			case restoredDS == nil:
+				notes = append(notes, fmt.Sprintf("dataset %s: %s holds no complete copy; serve loads the table", d.QualifiedName(), a.File))
+			default:
+				notes = append(notes, fmt.Sprintf("dataset %s: %s holds a copy of %d rows from %s, served at start-up, then refreshed",
+					d.QualifiedName(), a.File, rc.rows, rc.refreshedAt.UTC().Format(time.RFC3339)))
 			}
 			continue
 		}
@@ -134,7 +145,35 @@ func checkCopyFiles(ctx context.Context, cfg *config.Config, specs []catalog.Spe
 			problems = append(problems, fmt.Sprintf("dataset %q: acceleration.params.duckdb_file %s cannot be created: %v", d.QualifiedName(), a.File, err))
 		}
 	}
-	return problems
+	return notes, problems
+}
+
+// Check builds everything Start builds but the listeners: the catalog
+// (DescribeTable and inference for every dataset), its pg_catalog
+// relations, and the locked-down engine with every accelerated copy (in
+// memory: check creates no file), and checks the copies' files. It returns
+// the catalog and what serve will do with stored copies.
+func Check(ctx context.Context, cfg *config.Config) (*catalog.Catalog, []string, error) {
+	cat, err := LoadCatalog(ctx, cfg, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	notes, problems := checkCopyFiles(ctx, cfg, cat)
+	inMemory := copies(cfg)
+	for i := range inMemory {
+		inMemory[i].File = ""
+	}
+	eng, err := engine.Open(ctx, engine.Config{Catalog: cat, Copies: inMemory, Registry: accel.NewRegistry(cat),
+		Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		problems = append(problems, err.Error())
+	} else {
+		eng.Close()
+	}
+	if len(problems) > 0 {
+		return nil, nil, fmt.Errorf("%s:\n%s", cfg.Path, strings.Join(problems, "\n"))
+	}
+	return cat, notes, nil
 }
 
 // creatable reports whether files can be created in dir, or in the nearest

@@ -339,6 +339,17 @@ func TestAccelerationRefreshIsAtomic(t *testing.T) {
 	if !sawBefore.Load() || !sawAfter.Load() {
 		t.Fatalf("answers saw the old table: %v, the new one: %v", sawBefore.Load(), sawAfter.Load())
 	}
+	families := scrape(t, "http://"+gw.MetricsAddr().String()+"/metrics")
+	dataset := map[string]string{"dataset": "public.acc"}
+	if n, _ := sum(families, "pgdynamo_refreshes_total", map[string]string{"dataset": "public.acc", "outcome": "ok"}); n < 4 {
+		t.Errorf("pgdynamo_refreshes_total ok = %v, want the initial load and 3 refreshes or more", n)
+	}
+	if rows, ok := sum(families, "pgdynamo_refresh_rows", dataset); !ok || rows != after {
+		t.Errorf("pgdynamo_refresh_rows = %v (%v), want %d", rows, ok, after)
+	}
+	if items, _ := sum(families, "pgdynamo_dynamodb_items_read_total", dataset); items < before+3*after {
+		t.Errorf("pgdynamo_dynamodb_items_read_total = %v, want every load's items", items)
+	}
 	t.Logf("%d answers, each the old or the new table", answers.Load())
 }
 

@@ -211,3 +211,42 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// TestCLICheckAcceleration: check builds the accelerated copies (in memory,
+// creating no file), says what serve will do with them, and refuses a
+// duckdb_file that cannot be created.
+func TestCLICheckAcceleration(t *testing.T) {
+	f := sharedFixture(t)
+	server := dynamotest.Shared(t)
+	env := []string{"AWS_ENDPOINT_URL_DYNAMODB=" + server.Endpoint(), "AWS_ACCESS_KEY_ID=x", "AWS_SECRET_ACCESS_KEY=y"}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "copies", "people.duckdb")
+	dataset := func(duckdbFile string) string {
+		return configHead + fmt.Sprintf("  - from: dynamodb:%s\n    name: people\n    params:\n      dynamodb_aws_region: us-east-1\n"+
+			"    acceleration:\n      mode: file\n      refresh_check_interval: 10m\n      params:\n        duckdb_file: %s\n", f.peopleTable, duckdbFile)
+	}
+	stdout, stderr, code := runCLI(t, env, "check", "--config", writeConfig(t, dataset(file)))
+	if code != 0 {
+		t.Fatalf("check failed (%d):\n%s", code, stderr)
+	}
+	if want := "accelerated: a local copy in " + file + ", reloaded every 10m0s"; !strings.Contains(stdout, want) {
+		t.Errorf("check output lacks %q:\n%s", want, stdout)
+	}
+	if _, err := os.Stat(filepath.Dir(file)); !os.IsNotExist(err) {
+		t.Errorf("check created %s (%v)", filepath.Dir(file), err)
+	}
+
+	blocker := filepath.Join(dir, "not-a-dir")
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code = runCLI(t, env, "check", "--config", writeConfig(t, dataset(filepath.Join(blocker, "people.duckdb"))))
+	if code == 0 {
+		t.Fatal("check passed with a duckdb_file under a regular file")
+	}
+	for _, want := range []string{`dataset "public.people"`, "acceleration.params.duckdb_file", "not a directory"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("check error lacks %q:\n%s", want, stderr)
+		}
+	}
+}

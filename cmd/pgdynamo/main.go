@@ -99,25 +99,49 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "pgdynamo: invalid configuration:\n%v\n", err)
 		return 1
 	}
-	cat, err := gateway.LoadCatalog(ctx, cfg, nil)
+	cat, notes, err := gateway.Check(ctx, cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "pgdynamo: %v\n", err)
 		return 1
 	}
 	for _, d := range cat.Datasets() {
-		printDataset(stdout, d)
+		printDataset(stdout, d, datasetConfig(cfg, d))
+	}
+	for _, n := range notes {
+		fmt.Fprintln(stdout, n)
 	}
 	fmt.Fprintf(stdout, "%s: %d dataset(s) OK\n", cfg.Path, len(cat.Datasets()))
 	return 0
 }
 
-func printDataset(w io.Writer, d *catalog.Dataset) {
+// datasetConfig is the configuration of a described dataset.
+func datasetConfig(cfg *config.Config, d *catalog.Dataset) config.Dataset {
+	for _, c := range cfg.Datasets {
+		if c.Schema == d.Schema && c.Name == d.Name {
+			return c
+		}
+	}
+	return config.Dataset{}
+}
+
+func printDataset(w io.Writer, d *catalog.Dataset, c config.Dataset) {
 	keys := d.PartitionKey.Name
 	if d.SortKey != nil {
 		keys += ", " + d.SortKey.Name
 	}
 	fmt.Fprintf(w, "dataset %s  (dynamodb:%s, region %s, ~%d items, primary key (%s))\n",
 		d.QualifiedName(), d.Table, d.Region, d.ItemCount, keys)
+	if a := c.Acceleration; a.Enabled {
+		where := "in memory, loaded at start-up"
+		if a.Mode == config.ModeFile {
+			where = "in " + a.File
+		}
+		every := "loaded once"
+		if a.RefreshCheckInterval > 0 {
+			every = "reloaded every " + a.RefreshCheckInterval.String()
+		}
+		fmt.Fprintf(w, "  accelerated: a local copy %s, %s (~%d items, ~%d bytes to read per load)\n", where, every, d.ItemCount, d.SizeBytes)
+	}
 	for _, idx := range d.Indexes {
 		kind := "GSI"
 		if idx.Kind == catalog.LocalIndex {
