@@ -6,7 +6,13 @@
 //
 // Lifecycle: Load describes every table once at start-up and fails loudly if
 // any dataset cannot be described or inferred; the result is read-only and
-// safe for concurrent use.
+// safe for concurrent use. An accelerated copy stores its dataset's
+// description (MarshalDescription) so that a restart can rebuild the
+// dataset from it (RestoreDescription) without calling DynamoDB.
+//
+// Besides pg_catalog and information_schema, the shim has pgdynamo's own
+// schema, pgdynamo, with the per-session view pgdynamo.datasets: every
+// dataset's state, which the engine passes in through Session.Datasets.
 //
 // It must not import wire, planner or engine.
 package catalog

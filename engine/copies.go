@@ -11,6 +11,7 @@ import (
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
+	"github.com/pgdynamo/pgdynamo/catalog"
 	"github.com/pgdynamo/pgdynamo/planner"
 )
 
@@ -134,9 +135,21 @@ func (e *Engine) Replace(ctx context.Context, dataset string, progress func(item
 	if !ok {
 		return 0, fmt.Errorf("dataset %s has no accelerated copy", dataset)
 	}
-	ds, ok := e.datasetByQualifiedName(dataset)
+	current, ok := e.datasetByQualifiedName(dataset)
 	if !ok {
 		return 0, fmt.Errorf("unknown dataset %s", dataset)
+	}
+	// Describe the table again: attributes that appeared since become
+	// columns of the new copy (catalog.Dataset.Grows says which changes
+	// apply), so a copy does not keep its first schema forever.
+	ds := current
+	fresh, err := catalog.Describe(ctx, current.Spec)
+	if err != nil {
+		return 0, err
+	}
+	grown := current.Grows(fresh)
+	if grown {
+		ds = fresh
 	}
 	description, err := ds.MarshalDescription()
 	if err != nil {
@@ -173,6 +186,15 @@ func (e *Engine) Replace(ctx context.Context, dataset string, progress func(item
 	}
 	if err := swapCopy(ctx, conn, db, description, rows, started); err != nil {
 		return 0, fmt.Errorf("dataset %s: swapping in the new copy: %w", dataset, err)
+	}
+	if grown {
+		// After the copy: a query planned with the new columns must find
+		// them in the copy it reads.
+		if err := e.swapDataset(ctx, ds); err != nil {
+			return 0, fmt.Errorf("dataset %s: new columns: %w", dataset, err)
+		}
+		e.log.Info("dataset schema grew", "dataset", dataset, "columns", len(ds.Columns.Columns),
+			"added", len(ds.Columns.Columns)-len(current.Columns.Columns))
 	}
 	if e.copyFile(dataset) {
 		// A checkpoint folds the write-ahead log into the file, so a restart
@@ -245,4 +267,47 @@ func (e *Engine) reportProgress(qs *queryState, progress func(int64)) (stop func
 		}
 	}()
 	return func() { close(done); <-finished }
+}
+
+// swapDataset puts a catalog with ds in force: the pg_catalog shim's rows
+// are rewritten in one transaction, then the planner sees the new snapshot.
+func (e *Engine) swapDataset(ctx context.Context, ds *catalog.Dataset) error {
+	e.swapMu.Lock()
+	defer e.swapMu.Unlock()
+	next, err := e.current.Load().With(ds)
+	if err != nil {
+		return err
+	}
+	tables, err := next.SystemTables()
+	if err != nil {
+		return err
+	}
+	conn, err := e.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN"); err != nil {
+		return err
+	}
+	for _, t := range tables {
+		if t.PerSession {
+			continue
+		}
+		err = func() error {
+			if _, err := conn.ExecContext(ctx, "DELETE FROM "+quoteIdent(planner.ShimSchema)+"."+quoteIdent(t.Name)); err != nil {
+				return err
+			}
+			return appendShimRows(conn, t)
+		}()
+		if err != nil {
+			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+			return fmt.Errorf("pg_catalog shim: %s.%s: %w", t.Schema, t.Name, err)
+		}
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return err
+	}
+	e.current.Store(next)
+	return nil
 }

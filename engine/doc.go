@@ -14,9 +14,18 @@
 // batches into DuckDB chunks, and from DuckDB rows back into Arrow; both are
 // per batch, bounded in memory.
 //
-// Lock-down (Open): enable_external_access=false (no file, network or
-// ATTACH access from SQL), no extension install or (auto)load, and
-// lock_configuration=true so client SQL cannot undo any of it. PostgreSQL
+// Accelerated copies (copies.go) implement accel.Store: each accelerated
+// dataset has a database of its own attached at Open, a DuckDB file or
+// memory, holding the copy (table data) and its description (table
+// pgdynamo_copy). Replace loads a new copy with CREATE TABLE AS SELECT over
+// pgdynamo_scan (the same read as a query) and swaps it in with its
+// description in one transaction; the planner sends routed references to
+// the copy's table, so they are plain DuckDB table scans.
+//
+// Lock-down (Open): no extension install or (auto)load from the start;
+// once the copies are attached, enable_external_access=false (no file,
+// network or ATTACH access from SQL) and lock_configuration=true so client
+// SQL cannot undo any of it. PostgreSQL
 // semantics where DuckDB has a setting: integer_division=true (7/2 = 3) and
 // NULLs sort last ascending, first descending.
 //

@@ -57,8 +57,11 @@ func (c Config) Validate() error {
 
 // Engine is the embedded DuckDB database and what it needs to read datasets.
 type Engine struct {
-	cfg       Config
-	catalog   *catalog.Catalog
+	cfg Config
+	// current is the catalog in force: swapDataset replaces it when an
+	// accelerated dataset's schema grows.
+	current   *catalog.Current
+	swapMu    sync.Mutex // one swapDataset at a time
 	planner   *planner.Planner
 	connector *duckdb.Connector
 	db        *sql.DB
@@ -127,13 +130,14 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	p := planner.New(cfg.Catalog)
+	current := catalog.NewCurrent(cfg.Catalog)
+	p := planner.NewOver(current)
 	if cfg.Registry != nil {
 		p = p.WithRouter(cfg.Registry)
 	}
 	e := &Engine{
 		cfg:       cfg,
-		catalog:   cfg.Catalog,
+		current:   current,
 		planner:   p,
 		connector: connector,
 		db:        sql.OpenDB(connector),

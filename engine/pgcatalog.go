@@ -56,7 +56,7 @@ func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`)
 
 // installCatalogShim creates the shim schema, its tables and functions.
 func (e *Engine) installCatalogShim(ctx context.Context, conn *sql.Conn) error {
-	tables, err := e.catalog.SystemTables()
+	tables, err := e.current.Load().SystemTables()
 	if err != nil {
 		return fmt.Errorf("building the pg_catalog shim: %w", err)
 	}
@@ -90,6 +90,11 @@ func createShimTable(ctx context.Context, conn *sql.Conn, t *catalog.SystemTable
 	if _, err := conn.ExecContext(ctx, ddl); err != nil {
 		return err
 	}
+	return appendShimRows(conn, t)
+}
+
+// appendShimRows appends t's rows to its shim table.
+func appendShimRows(conn *sql.Conn, t *catalog.SystemTable) error {
 	if len(t.Rows) == 0 {
 		return nil
 	}

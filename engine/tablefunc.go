@@ -185,10 +185,6 @@ func (e *Engine) registerScanFunction(ctx context.Context, conn *sql.Conn) error
 		BindArguments: func(_ map[string]any, args ...any) (duckdb.ChunkTableSource, error) {
 			name, _ := args[0].(string)
 			ref, _ := args[1].(string)
-			ds, ok := e.datasetByQualifiedName(name)
-			if !ok {
-				return nil, fmt.Errorf("unknown dataset %q", name)
-			}
 			// The scan belongs to the statement whose ID prefixes its ref.
 			cut := strings.LastIndex(ref, "/")
 			if cut < 0 {
@@ -199,6 +195,12 @@ func (e *Engine) registerScanFunction(ctx context.Context, conn *sql.Conn) error
 				return nil, fmt.Errorf("scan reference %q belongs to no running statement", ref)
 			}
 			qs := v.(*queryState)
+			// The dataset as the statement was planned: the catalog may
+			// have been swapped since.
+			ds := qs.scans[ref].Dataset
+			if ds == nil || ds.QualifiedName() != name {
+				return nil, fmt.Errorf("scan reference %q is not a reference to dataset %q", ref, name)
+			}
 			return e.newScanSource(qs, ds, qs.scans[ref])
 		},
 	}
@@ -209,7 +211,7 @@ func (e *Engine) registerScanFunction(ctx context.Context, conn *sql.Conn) error
 }
 
 func (e *Engine) datasetByQualifiedName(name string) (*catalog.Dataset, bool) {
-	for _, d := range e.catalog.Datasets() {
+	for _, d := range e.current.Load().Datasets() {
 		if d.QualifiedName() == name {
 			return d, true
 		}

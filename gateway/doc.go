@@ -1,8 +1,11 @@
 // Package gateway assembles a running pgdynamo from a resolved
 // configuration: one DynamoDB client per distinct connection setting, the
-// catalog (DescribeTable + schema inference for every dataset), the engine,
-// the wire server and the metrics listener, with one Shutdown that drains
-// them in order.
+// catalog (DescribeTable + schema inference for every dataset, or a
+// file-mode copy's stored description), the engine with the accelerated
+// copies, the dataset registry and one refresher per accelerated dataset,
+// the wire server and the metrics listener (/metrics, /healthz, /readyz),
+// with one Shutdown that drains them in order. Check builds the same minus
+// the listeners, for pgdynamo check.
 //
 // Its own Prometheus metrics (metrics.go) exist from the start of Start,
 // whether or not a metrics listener serves them: each dataset's DynamoDB

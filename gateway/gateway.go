@@ -30,7 +30,6 @@ import (
 
 // Gateway is a running pgdynamo.
 type Gateway struct {
-	Catalog *catalog.Catalog
 	// Registry is every dataset's state (live or accelerated).
 	Registry *accel.Registry
 
@@ -156,7 +155,7 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Gateway,
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cfg.Path, err)
 	}
-	g := &Gateway{Catalog: cat, Registry: reg, log: log, engine: eng, served: make(chan error, 1), registry: registry, metrics: metrics}
+	g := &Gateway{Registry: reg, log: log, engine: eng, served: make(chan error, 1), registry: registry, metrics: metrics}
 	g.refreshers = accelerate(cfg, reg, eng, restored, metrics, log)
 	g.server = wire.NewServer(wcfg, eng)
 	g.ln, err = net.Listen("tcp", cfg.Runtime.PG.Listen)

@@ -384,7 +384,7 @@ func (rw *rewrite) searchPath(implicit bool) []string {
 		if p == catalog.PGCatalog && implicit {
 			continue
 		}
-		if _, ok := rw.planner.catalog.NamespaceOID(p); ok {
+		if _, ok := rw.catalog.NamespaceOID(p); ok {
 			out = append(out, p)
 		}
 	}
@@ -557,7 +557,7 @@ func (rw *rewrite) resolveReg(kind, text string, location int32) (*pg.Node, erro
 	if n, err := strconv.ParseInt(strings.TrimSpace(text), 10, 64); err == nil {
 		return intConst(n), nil
 	}
-	cat := rw.planner.catalog
+	cat := rw.catalog
 	switch kind {
 	case "class":
 		parts, ok := parseIdent(text)

@@ -18,7 +18,14 @@
 //     them (count, ?column?, bool).
 //   - key-pushdown: a partition-key equality among the top-level AND
 //     conjuncts of a reference's own SELECT makes its read a Query
-//     (pushdown.go); the WHERE stays, so results cannot change.
+//     (pushdown.go); the WHERE stays, so results cannot change. With a
+//     sort-key equality too (or no sort key) the reference is a full
+//     primary key lookup (ScanRef.FullKey).
+//   - route-reads: the Router (accel.Registry) decides, per reference and
+//     under the session's pgdynamo.read_mode, whether it reads the
+//     dataset's local copy or DynamoDB; a reference routed to the copy
+//     becomes a plain reference to the engine table holding it. The
+//     decision is kept in ScanRef.Route for EXPLAIN.
 //   - param-cast-types, any-array-params: parameters are typed as
 //     PostgreSQL infers them ($1::date, col = ANY($1)).
 //   - Postgres-isms the engine reads differently (pgisms.go): bytea hex

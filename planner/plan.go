@@ -121,7 +121,9 @@ type Router interface {
 
 // Planner plans SQL against a catalog.
 type Planner struct {
-	catalog *catalog.Catalog
+	// current is the catalog in force; each statement plans against the
+	// snapshot it holds when planning starts.
+	current *catalog.Current
 	// router, when set (WithRouter), sends references of accelerated
 	// datasets to their local copies; without one every read is live.
 	router Router
@@ -130,7 +132,11 @@ type Planner struct {
 }
 
 // New returns a planner over cat.
-func New(cat *catalog.Catalog) *Planner { return &Planner{catalog: cat} }
+func New(cat *catalog.Catalog) *Planner { return &Planner{current: catalog.NewCurrent(cat)} }
+
+// NewOver returns a planner over whatever catalog cur holds when a
+// statement is planned.
+func NewOver(cur *catalog.Current) *Planner { return &Planner{current: cur} }
 
 // WithRouter returns a planner that routes dataset references with r.
 func (p *Planner) WithRouter(r Router) *Planner {

@@ -8,6 +8,7 @@ import (
 
 	pg "github.com/pganalyze/pg_query_go/v5"
 
+	"github.com/pgdynamo/pgdynamo/catalog"
 	"github.com/pgdynamo/pgdynamo/pgerror"
 )
 
@@ -18,6 +19,8 @@ const ScanFunction = "pgdynamo_scan"
 // rewrite is the state one statement's transforms share.
 type rewrite struct {
 	planner *Planner
+	// catalog is the snapshot the statement is planned against.
+	catalog *catalog.Catalog
 	sql     string // the whole client text, for positions
 	ctes    map[string]bool
 	scans   []ScanRef
@@ -71,7 +74,7 @@ var allowedTableFunctions = map[string]bool{
 
 func (p *Planner) planQuery(source, id string) (Statement, error) {
 	st := Statement{Kind: Query, Tag: "SELECT", Source: source, ID: id}
-	rw := &rewrite{planner: p, sql: source, ctes: map[string]bool{}}
+	rw := &rewrite{planner: p, catalog: p.current.Load(), sql: source, ctes: map[string]bool{}}
 	if id != "" {
 		rw.idPrefix = id + "/"
 	}
@@ -181,7 +184,7 @@ func datasetsToScans(rw *rewrite, stmt *pg.RawStmt) error {
 				Position: rw.position(r.Location)}
 			return false
 		}
-		ds, found := rw.planner.catalog.Lookup(r.Schemaname, r.Relname)
+		ds, found := rw.catalog.Lookup(r.Schemaname, r.Relname)
 		if !found {
 			name := r.Relname
 			if r.Schemaname != "" {
