@@ -75,6 +75,18 @@ func (c *fakeClock) next(t *testing.T) time.Duration {
 	}
 }
 
+// pending receives the refresher's next wait without ending it.
+func (c *fakeClock) pending(t *testing.T) time.Duration {
+	t.Helper()
+	select {
+	case w := <-c.waits:
+		return w.d
+	case <-time.After(10 * time.Second):
+		t.Fatal("the refresher never waited")
+		return 0
+	}
+}
+
 // scriptedStore answers Replace with the next scripted outcome; each
 // Replace advances the clock by a second, as a load takes time.
 type scriptedStore struct {
@@ -159,8 +171,8 @@ func TestRefresherRefreshesEveryIntervalAndKeepsTheCopyOnFailure(t *testing.T) {
 		t.Errorf("after a failed refresh the copy is not read: %+v %v", route, err)
 	}
 	<-store.seen
-	if d := clock.next(t); d != 10*time.Minute {
-		t.Errorf("waited %v after a successful refresh, want the interval", d)
+	if d := clock.pending(t); d != 10*time.Minute {
+		t.Errorf("waits %v after a successful refresh, want the interval", d)
 	}
 	if s := tr.Status(); s.Rows != 20 || s.LastError != "" || s.Progress != 0 {
 		t.Errorf("after the second refresh: %+v", s)

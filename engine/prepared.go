@@ -42,7 +42,7 @@ func (p *prepared) Bind(_ context.Context, params []any) (wire.Statement, error)
 	if err != nil {
 		return nil, err
 	}
-	return &statement{session: p.session, plan: plans[0], args: params}, nil
+	return &statement{session: p.session, plan: plans[0], args: params, described: p.schema}, nil
 }
 
 func (s *Session) newQueryID() string {

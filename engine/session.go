@@ -96,6 +96,10 @@ type statement struct {
 	session *Session
 	plan    planner.Statement
 	args    []any // extended-protocol parameter values
+	// described is the result the client was told of when it prepared the
+	// statement (nil: none). A dataset whose schema grew since would change
+	// it; PostgreSQL refuses that rather than send rows of another shape.
+	described *arrow.Schema
 }
 
 func (st *statement) Tag() string { return st.plan.Tag }
@@ -126,7 +130,15 @@ func (st *statement) Execute(ctx context.Context) (wire.Result, error) {
 	switch p.Kind {
 	case planner.Query, planner.DeclareCursor:
 		// A cursor's rows are its query's rows; the wire layer keeps them.
-		return s.runQuery(ctx, p, st.args)
+		res, err := s.runQuery(ctx, p, st.args)
+		if err != nil || st.described == nil || p.Kind != planner.Query {
+			return res, err
+		}
+		if !sameColumns(st.described, res.Schema()) {
+			res.Close()
+			return nil, pgerror.New(pgerror.FeatureNotSupported, "cached plan must not change result type")
+		}
+		return res, nil
 	case planner.Explain:
 		return s.explain(ctx, p)
 	case planner.Set:
@@ -536,4 +548,18 @@ func (r *queryResult) Close() error {
 		rd.Close()
 	}
 	return err
+}
+
+// sameColumns reports whether two results have the same column names and
+// types.
+func sameColumns(a, b *arrow.Schema) bool {
+	if a.NumFields() != b.NumFields() {
+		return false
+	}
+	for i := range a.Fields() {
+		if a.Field(i).Name != b.Field(i).Name || !arrow.TypeEqual(a.Field(i).Type, b.Field(i).Type) {
+			return false
+		}
+	}
+	return true
 }
