@@ -10,6 +10,7 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 )
 
 // Config says how to reach one table's DynamoDB endpoint.
@@ -103,4 +104,20 @@ func CheckCredentials(ctx context.Context, awsCfg aws.Config) error {
 		return fmt.Errorf("resolving AWS credentials: %w", err)
 	}
 	return nil
+}
+
+// NewStreamsClient returns a DynamoDB Streams client for cfg. Its endpoint
+// is cfg.Endpoint when set (DynamoDB Local serves both APIs on one
+// endpoint), else the SDK's: AWS_ENDPOINT_URL_DYNAMODB_STREAMS or the
+// region's public endpoint.
+func NewStreamsClient(ctx context.Context, cfg Config) (*dynamodbstreams.Client, error) {
+	awsCfg, err := LoadAWSConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return dynamodbstreams.NewFromConfig(awsCfg, func(o *dynamodbstreams.Options) {
+		if cfg.Endpoint != "" {
+			o.BaseEndpoint = aws.String(cfg.Endpoint)
+		}
+	}), nil
 }
