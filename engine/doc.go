@@ -32,7 +32,13 @@
 // Results stream: duckdb-go v2 only offers materialised results, so
 // queryResult reads DuckDB's streaming API through the C handles duckdb-go
 // keeps private (duckraw.go, checked by a test) and converts each chunk to
-// Arrow in place (vectors.go). The pg_catalog/information_schema shim is a
+// Arrow (vectors.go) with a reader per column chosen once per result from
+// its DuckDB type: fixed-width numbers, dates, times, timestamps, booleans,
+// strings and blobs are copied a whole vector at a time into fresh Arrow
+// buffers; the rest is appended row by row into a builder reused across
+// chunks. Each batch owns its memory (a suspended portal may hold batches
+// while DuckDB moves on), so Arrow buffers are not recycled between chunks.
+// The pg_catalog/information_schema shim is a
 // schema of tables and macros generated from the catalog at Open
 // (pgcatalog.go).
 //

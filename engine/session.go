@@ -376,6 +376,7 @@ type queryResult struct {
 	hasRes bool
 	schema *arrow.Schema
 	types  []duckdb.TypeInfo
+	reader *chunkReader // made at the first fetch
 
 	stopInterrupt chan struct{}
 	interruptDone chan struct{}
@@ -488,19 +489,14 @@ func (r *queryResult) fetch() (arrow.RecordBatch, error) {
 		r.exhausted = true
 		return nil, io.EOF
 	}
-	b := array.NewRecordBuilder(memory.DefaultAllocator, r.schema)
-	defer b.Release()
-	for col, info := range r.types {
-		view := newVectorView(info, mapping.DataChunkGetVector(chunk, mapping.IdxT(col)))
-		fb := b.Field(col)
-		fb.Reserve(n)
-		for row := 0; row < n; row++ {
-			if err := view.appendRow(fb, row); err != nil {
-				return nil, pgerror.Wrap(fmt.Errorf("column %q: %w", r.schema.Field(col).Name, err), pgerror.FeatureNotSupported)
-			}
-		}
+	if r.reader == nil {
+		r.reader = newChunkReader(r.schema, r.types)
 	}
-	return b.NewRecordBatch(), nil
+	rec, err := r.reader.read(chunk, n)
+	if err != nil {
+		return nil, pgerror.Wrap(err, pgerror.FeatureNotSupported)
+	}
+	return rec, nil
 }
 
 // releaseDuck frees the DuckDB result and statement.
@@ -513,6 +509,10 @@ func (r *queryResult) releaseDuck() error {
 	if r.hasRes {
 		mapping.DestroyResult(&r.res)
 		r.hasRes = false
+	}
+	if r.reader != nil {
+		r.reader.release()
+		r.reader = nil
 	}
 	var err error
 	if r.stmt != nil {

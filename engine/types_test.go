@@ -4,7 +4,7 @@ package engine
 // goValue, writerFor) and of arrowType, through a private DuckDB: record
 // batches made by attrarrow are served by a table function that fills
 // chunks with the engine's writers, read back with the engine's result path
-// (arrowType, vectorView), and must encode for the wire exactly as the
+// (arrowType, chunkReader), and must encode for the wire exactly as the
 // original batches do.
 
 import (
@@ -123,9 +123,65 @@ func serve(t testing.TB, rec arrow.RecordBatch) string {
 }
 
 // queryArrow runs sql and converts its result to one Arrow record batch
-// with the engine's result path: arrowType for the schema, vectorView for
+// with the engine's result path: arrowType for the schema, chunkReader for
 // the values.
 func queryArrow(t testing.TB, db *sql.DB, query string) arrow.RecordBatch {
+	t.Helper()
+	var (
+		reader  *chunkReader
+		batches []arrow.RecordBatch
+	)
+	defer func() {
+		for _, b := range batches {
+			b.Release()
+		}
+		if reader != nil {
+			reader.release()
+		}
+	}()
+	schema := eachChunk(t, db, query, func(schema *arrow.Schema, infos []duckdb.TypeInfo) func(mapping.DataChunk, int) error {
+		reader = newChunkReader(schema, infos)
+		return func(chunk mapping.DataChunk, n int) error {
+			b, err := reader.read(chunk, n)
+			if err != nil {
+				return err
+			}
+			batches = append(batches, b)
+			return nil
+		}
+	})
+	// One batch: each column's chunks concatenated.
+	cols := make([]arrow.Array, schema.NumFields())
+	var rows int64
+	for _, b := range batches {
+		rows += b.NumRows()
+	}
+	for i := range cols {
+		parts := make([]arrow.Array, len(batches))
+		for j, b := range batches {
+			parts[j] = b.Column(i)
+		}
+		if len(parts) == 0 {
+			b := array.NewBuilder(memory.DefaultAllocator, schema.Field(i).Type)
+			cols[i] = b.NewArray()
+			b.Release()
+		} else {
+			var err error
+			if cols[i], err = array.Concatenate(parts, memory.DefaultAllocator); err != nil {
+				t.Fatal(err)
+			}
+		}
+		defer cols[i].Release()
+	}
+	out := array.NewRecordBatch(schema, cols, rows)
+	t.Cleanup(out.Release)
+	return out
+}
+
+// eachChunk runs sql, calls start with the result's Arrow schema (from
+// arrowType) and DuckDB column types, then the function it returns with
+// every non-empty result chunk; it returns the schema.
+func eachChunk(t testing.TB, db *sql.DB, query string, start func(*arrow.Schema, []duckdb.TypeInfo) func(chunk mapping.DataChunk, n int) error) *arrow.Schema {
 	t.Helper()
 	ctx := context.Background()
 	conn, err := db.Conn(ctx)
@@ -133,7 +189,7 @@ func queryArrow(t testing.TB, db *sql.DB, query string) arrow.RecordBatch {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	var out arrow.RecordBatch
+	var schema *arrow.Schema
 	err = conn.Raw(func(dc any) error {
 		ps, err := dc.(*duckdb.Conn).PrepareContext(ctx, query)
 		if err != nil {
@@ -141,23 +197,12 @@ func queryArrow(t testing.TB, db *sql.DB, query string) arrow.RecordBatch {
 		}
 		stmt := ps.(*duckdb.Stmt)
 		defer stmt.Close()
-		n, err := stmt.ColumnCount()
+		s, infos, err := resultSchema(stmt)
 		if err != nil {
 			return err
 		}
-		fields := make([]arrow.Field, n)
-		infos := make([]duckdb.TypeInfo, n)
-		for i := range n {
-			name, _ := stmt.ColumnName(i)
-			if infos[i], err = stmt.ColumnTypeInfo(i); err != nil {
-				return err
-			}
-			dt, err := arrowType(infos[i])
-			if err != nil {
-				return fmt.Errorf("column %q: %w", name, err)
-			}
-			fields[i] = arrow.Field{Name: name, Type: dt, Nullable: true}
-		}
+		schema = s
+		fn := start(s, infos)
 		handle, err := rawStatement(stmt)
 		if err != nil {
 			return err
@@ -168,33 +213,25 @@ func queryArrow(t testing.TB, db *sql.DB, query string) arrow.RecordBatch {
 			return fmt.Errorf("%s", mapping.ResultError(&res))
 		}
 		defer mapping.DestroyResult(&res)
-		b := array.NewRecordBuilder(memory.DefaultAllocator, arrow.NewSchema(fields, nil))
-		defer b.Release()
 		for {
 			chunk := mapping.FetchChunk(res)
 			if chunk.Ptr == nil {
-				break
+				return nil
 			}
-			rows := int(mapping.DataChunkGetSize(chunk))
-			for col, info := range infos {
-				view := newVectorView(info, mapping.DataChunkGetVector(chunk, mapping.IdxT(col)))
-				for row := 0; row < rows; row++ {
-					if err := view.appendRow(b.Field(col), row); err != nil {
-						mapping.DestroyDataChunk(&chunk)
-						return err
-					}
-				}
+			n := int(mapping.DataChunkGetSize(chunk))
+			if n > 0 {
+				err = fn(chunk, n)
 			}
 			mapping.DestroyDataChunk(&chunk)
+			if n == 0 || err != nil {
+				return err
+			}
 		}
-		out = b.NewRecordBatch()
-		return nil
 	})
 	if err != nil {
 		t.Fatalf("%s: %v", query, err)
 	}
-	t.Cleanup(out.Release)
-	return out
+	return schema
 }
 
 // wireRows encodes every row of rec as the wire would, in format f: what
@@ -648,7 +685,7 @@ func BenchmarkArrowToDuckChunk(b *testing.B) {
 
 // TestNestedResultsAcrossChunks reads nested result columns — constants,
 // per-row lists and structs, NULL lists — over more rows than one DuckDB
-// chunk, through arrowType and vectorView, as the wire would send them.
+// chunk, through arrowType and chunkReader, as the wire would send them.
 func TestNestedResultsAcrossChunks(t *testing.T) {
 	db := openBatchDB(t)
 	b := array.NewRecordBuilder(memory.DefaultAllocator, arrow.NewSchema([]arrow.Field{{Name: "i", Type: arrow.PrimitiveTypes.Int64, Nullable: true}}, nil))

@@ -10,11 +10,15 @@
 // ForArrow and NewRowEncoder plan each column once from its Arrow type
 // (pgx's PlanEncode idea); the plan is a small tree of codecs for nested
 // types. A RowEncoder is made once per result (schema, result formats,
-// session options) and reused for all its batches: it binds each codec to a
-// batch's array the first time it sees that array, then EncodeRow runs the
-// bound encoders for one row into a single reused buffer, without
-// allocating. Values are written into a writer that keeps its first error,
-// checked once per value. A RowEncoder is not safe for concurrent use.
+// session options) and reused for all its batches: Bind binds each codec to
+// a batch's array the first time it sees that array (once per batch, not
+// per row), then AppendDataRow appends one row's complete DataRow message
+// (type byte, length, column count, each value's length and bytes) to the
+// caller's buffer, without allocating; a column whose array has no NULLs
+// skips the per-row NULL check. EncodeRow, the same message split into
+// values, serves tests. Values are written into a writer that keeps its
+// first error, checked once per value. A RowEncoder is not safe for
+// concurrent use.
 //
 // Types are never chosen by parsing type-name strings; the only names
 // compared are the canonical Arrow extension names arrow.uuid and
@@ -65,7 +69,7 @@
 // pgtypes is a leaf, like pgx's pgtype: it imports only the standard library
 // and arrow-go (TestLeafPackage checks), and must never import wire, engine,
 // catalog or anything else of pgdynamo's. wire calls it to describe columns
-// (Types, Formats) and to fill DataRows (EncodeRow); catalogs call
+// (Types, Formats) and to write DataRows (Bind, AppendDataRow); catalogs call
 // TypeByOID, ArrayTypeOf and All for pg_type rows.
 //
 // # Known debts
@@ -82,7 +86,8 @@
 //   - Timestamp(ms) columns are described with typmod -1, not as
 //     timestamp(3); values are the same either way.
 //   - A RowEncoder keeps a reference to the last batch's arrays (to notice a
-//     new batch) until it sees the next one or is dropped.
+//     new batch) until it sees the next one or is dropped; the references
+//     are not counted, so the caller keeps the batch alive while it appends.
 //   - jsonb, timetz, char(n)/varchar(n) typmods and range types are never
 //     produced.
 package pgtypes

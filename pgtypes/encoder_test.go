@@ -1,6 +1,7 @@
 package pgtypes_test
 
 import (
+	"encoding/binary"
 	"errors"
 	"strings"
 	"testing"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/jackc/pgx/v5/pgproto3"
 
 	"github.com/pgdynamo/pgdynamo/pgtypes"
 )
@@ -187,6 +189,70 @@ func TestEncodeRowErrors(t *testing.T) {
 	row, err := enc.EncodeRow(rec, 1, nil)
 	if err != nil || string(row[0]) != "2" {
 		t.Fatalf("after errors: %q, %v", row, err)
+	}
+}
+
+// TestAppendDataRow: AppendDataRow appends whole DataRow messages, as
+// pgproto3 decodes them, after what the buffer already holds; a NULL is
+// length -1 and an empty value length 0; an error leaves the buffer as it was.
+func TestAppendDataRow(t *testing.T) {
+	ints := makeArray(t, arrow.PrimitiveTypes.Int64, `[1,null,-3]`)
+	defer ints.Release()
+	strs := makeArray(t, arrow.BinaryTypes.String, `["a","",null]`)
+	defer strs.Release()
+	rec := record(ints, strs)
+	defer rec.Release()
+	enc, err := pgtypes.NewRowEncoder(rec.Schema(), nil, pgtypes.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := enc.AppendDataRow(nil, 0); err == nil || !strings.Contains(err.Error(), "no record batch bound") {
+		t.Fatalf("before Bind: err = %v", err)
+	}
+	if err := enc.Bind(rec); err != nil {
+		t.Fatal(err)
+	}
+	buf := []byte("prefix")
+	for r := 0; r < 3; r++ {
+		if buf, err = enc.AppendDataRow(buf, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := enc.AppendDataRow(buf[:len(buf):len(buf)], 3); err == nil || !strings.Contains(err.Error(), "row 3 out of range") {
+		t.Fatalf("row past the end: err = %v", err)
+	}
+	if string(buf[:6]) != "prefix" {
+		t.Fatalf("prefix overwritten: %q", buf[:6])
+	}
+	want := [][]any{{"1", "a"}, {nil, ""}, {"-3", nil}}
+	p := buf[6:]
+	for r, w := range want {
+		if len(p) < 5 || p[0] != 'D' {
+			t.Fatalf("row %d: not a DataRow: %q", r, p)
+		}
+		n := int(binary.BigEndian.Uint32(p[1:])) + 1
+		var m pgproto3.DataRow
+		if err := m.Decode(p[5:n]); err != nil {
+			t.Fatalf("row %d: %v", r, err)
+		}
+		p = p[n:]
+		if len(m.Values) != len(w) {
+			t.Fatalf("row %d: %d values, want %d", r, len(m.Values), len(w))
+		}
+		for c, v := range w {
+			if v == nil {
+				if m.Values[c] != nil {
+					t.Errorf("row %d col %d = %q, want NULL", r, c, m.Values[c])
+				}
+				continue
+			}
+			if m.Values[c] == nil || string(m.Values[c]) != v.(string) {
+				t.Errorf("row %d col %d = %q, want %q", r, c, m.Values[c], v)
+			}
+		}
+	}
+	if len(p) != 0 {
+		t.Fatalf("%d bytes after the last row", len(p))
 	}
 }
 

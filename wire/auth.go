@@ -175,7 +175,7 @@ func (c *conn) authenticate(user string) error {
 // receiveAuth flushes the pending authentication request and reads the
 // client's answer, decoded as authType's response.
 func (c *conn) receiveAuth(authType uint32) (pgproto3.FrontendMessage, error) {
-	if err := c.be.Flush(); err != nil {
+	if err := c.flush(); err != nil {
 		return nil, err
 	}
 	if err := c.be.SetAuthType(authType); err != nil {

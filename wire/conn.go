@@ -40,8 +40,11 @@ func (t TxStatus) String() string {
 type conn struct {
 	server *Server
 	nc     net.Conn
-	be     *pgproto3.Backend
-	log    *slog.Logger
+	// be encodes messages into out, which only flush (and the row path,
+	// sendDataRows) sends to the client.
+	be  *pgproto3.Backend
+	out outBuffer
+	log *slog.Logger
 
 	pid    uint32
 	secret []byte
@@ -135,8 +138,7 @@ func (r *readAhead) Read(p []byte) (int, error) {
 
 // loop reads frontend messages and runs them until Terminate or EOF.
 func (c *conn) loop() error {
-	c.be = pgproto3.NewBackend(c.watchDisconnect(), c.nc)
-	c.be.SetMaxBodyLen(c.server.cfg.MaxMessageSize)
+	c.newBackend(c.watchDisconnect())
 	// skipToSync is set by the first failing extended-protocol message:
 	// everything up to the next Sync is discarded. This is the only place
 	// that rule lives.
@@ -164,7 +166,7 @@ func (c *conn) loop() error {
 			skipToSync = false
 			c.sync()
 		case *pgproto3.Flush:
-			if err := c.be.Flush(); err != nil {
+			if err := c.flush(); err != nil {
 				return err
 			}
 		case *pgproto3.Parse, *pgproto3.Bind, *pgproto3.Describe, *pgproto3.Execute, *pgproto3.Close:
@@ -178,7 +180,7 @@ func (c *conn) loop() error {
 			}
 		default:
 			c.sendError(pgerror.New(pgerror.ProtocolViolation, "unexpected message %T", msg))
-			c.be.Flush()
+			c.flush()
 			return fmt.Errorf("unexpected message %T", msg)
 		}
 	}
@@ -259,9 +261,10 @@ func (c *conn) cancelStatement() {
 func (c *conn) readyForQuery() {
 	c.timer = stmtTimer{}
 	c.be.Send(&pgproto3.ReadyForQuery{TxStatus: byte(c.tx)})
-	if err := c.be.Flush(); err != nil {
+	if err := c.flush(); err != nil {
 		c.log.Debug("flush failed", "err", err)
 	}
+	c.out.idle()
 }
 
 // sendError writes an ErrorResponse with every field clients read and

@@ -29,7 +29,7 @@ func (c *conn) runCursor(st Statement, cur Cursor, formats []pgtypes.Format, des
 			cancel()
 			return err
 		}
-		p := &portal{stmt: st, ctx: ctx, cancel: cancel, result: res, cursor: true, hold: cur.Hold}
+		p := &portal{stmt: st, ctx: ctx, cancel: cancel, resultRows: resultRows{result: res}, cursor: true, hold: cur.Hold}
 		if schema := res.Schema(); schema != nil {
 			enc, err := pgtypes.NewRowEncoder(schema, nil, c.session.EncodeOptions())
 			if err != nil {
@@ -68,7 +68,7 @@ func (c *conn) runCursor(st Statement, cur Cursor, formats []pgtypes.Format, des
 			c.stmtStop = prev
 			c.stmtMu.Unlock()
 		}()
-		rows, err := c.sendPortalRows(p, cur.Count)
+		rows, err := c.sendDataRows(p.ctx, &p.resultRows, cur.Count)
 		if err != nil {
 			return err
 		}

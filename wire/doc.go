@@ -17,6 +17,16 @@
 // per connection; a portal read with a row limit stays open across Sync
 // inside a transaction, as pgjdbc's setFetchSize needs.
 //
+// Output (rows.go): once negotiation is over, every message goes through
+// the connection's send buffer. pgproto3's Backend encodes the protocol
+// messages into it, and sendDataRows, the one Arrow → wire path used by
+// simple queries, portals and FETCH alike, has pgtypes append DataRow
+// messages straight into it, batch by batch. It is written to the client
+// at about 64 KiB, before waiting on the engine for a batch once 8 KiB are
+// waiting, and by flush (ReadyForQuery, the Flush message), so messages
+// leave in the order they were produced and memory per connection stays
+// bounded whatever the result size.
+//
 // Every statement ends in complete (CommandComplete) or fail
 // (ErrorResponse), in both protocols; those two tell Config.Observer
 // (observer.go), with the accept loop's opened and closed connections, so

@@ -2,8 +2,6 @@ package wire
 
 import (
 	"context"
-	"errors"
-	"io"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -28,11 +26,8 @@ type portal struct {
 
 	ctx    context.Context
 	cancel context.CancelFunc
-	result Result
-	enc    *pgtypes.RowEncoder
-	batch  arrow.RecordBatch
-	offset int
-	done   bool
+	resultRows
+	done bool
 	// cursor marks a portal opened by DECLARE; hold, by DECLARE ... WITH
 	// HOLD, which outlives its transaction.
 	cursor bool
@@ -42,10 +37,7 @@ type portal struct {
 }
 
 func (p *portal) close() {
-	if p.batch != nil {
-		p.batch.Release()
-		p.batch = nil
-	}
+	p.releaseBatch()
 	if p.result != nil {
 		p.result.Close()
 		p.result = nil
@@ -302,7 +294,7 @@ func (c *conn) execute(m *pgproto3.Execute) error {
 			p.enc = enc
 		}
 	}
-	rows, err := c.sendPortalRows(p, int64(m.MaxRows))
+	rows, err := c.sendDataRows(p.ctx, &p.resultRows, int64(m.MaxRows))
 	if err != nil {
 		return err
 	}
@@ -321,10 +313,7 @@ func (c *conn) execute(m *pgproto3.Execute) error {
 		c.be.Send(&pgproto3.ParameterStatus{Name: kv[0], Value: kv[1]})
 	}
 	// The rows are out; free the engine now rather than at Sync.
-	if p.batch != nil {
-		p.batch.Release()
-		p.batch = nil
-	}
+	p.releaseBatch()
 	p.result.Close()
 	p.result = nil
 	c.applyTransaction(tag)
@@ -334,54 +323,13 @@ func (c *conn) execute(m *pgproto3.Execute) error {
 	return nil
 }
 
-// sendPortalRows sends up to max rows of an executed portal (0: all) as
-// DataRows and returns how many it sent.
-func (c *conn) sendPortalRows(p *portal, max int64) (int64, error) {
-	var rows int64
-	var vals [][]byte
-	for p.enc != nil && (max == 0 || rows < max) {
-		if p.batch == nil || p.offset >= int(p.batch.NumRows()) {
-			if p.batch != nil {
-				p.batch.Release()
-				p.batch = nil
-			}
-			batch, err := p.result.Next(p.ctx)
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				return rows, err
-			}
-			p.batch, p.offset = batch, 0
-			continue
-		}
-		var err error
-		vals, err = p.enc.EncodeRow(p.batch, p.offset, vals)
-		if err != nil {
-			return rows, pgerror.Wrap(err, pgerror.InternalError)
-		}
-		c.be.Send(&pgproto3.DataRow{Values: vals})
-		p.offset++
-		rows++
-		if rows%1024 == 0 {
-			if err := c.be.Flush(); err != nil {
-				return rows, err
-			}
-		}
-	}
-	return rows, nil
-}
-
 // portalHasMore reports whether a portal that filled its row limit has rows
 // left, reading ahead one batch if it must.
 func (c *conn) portalHasMore(p *portal) bool {
 	if p.batch != nil && p.offset < int(p.batch.NumRows()) {
 		return true
 	}
-	if p.batch != nil {
-		p.batch.Release()
-		p.batch = nil
-	}
+	p.releaseBatch()
 	batch, err := p.result.Next(p.ctx)
 	if err != nil {
 		// io.EOF: nothing left; another error surfaces on the next Execute

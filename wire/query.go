@@ -2,8 +2,6 @@ package wire
 
 import (
 	"context"
-	"errors"
-	"io"
 	"strconv"
 	"strings"
 
@@ -117,9 +115,8 @@ func commandTag(verb string, rows int64) []byte {
 	return []byte(verb)
 }
 
-// sendRows writes RowDescription (when describe is set) and one DataRow per
-// row, flushing after every batch so rows reach the client while the
-// engine is still producing later ones.
+// sendRows writes RowDescription (when describe is set) and a DataRow per
+// row of res.
 func (c *conn) sendRows(ctx context.Context, res Result, describe bool) (int64, error) {
 	schema := res.Schema()
 	if schema == nil {
@@ -132,33 +129,9 @@ func (c *conn) sendRows(ctx context.Context, res Result, describe bool) (int64, 
 	if describe {
 		c.be.Send(rowDescription(schema, enc))
 	}
-	var (
-		rows int64
-		vals [][]byte
-	)
-	for {
-		batch, err := res.Next(ctx)
-		if errors.Is(err, io.EOF) {
-			return rows, nil
-		}
-		if err != nil {
-			return rows, err
-		}
-		n := int(batch.NumRows())
-		for i := 0; i < n; i++ {
-			vals, err = enc.EncodeRow(batch, i, vals)
-			if err != nil {
-				batch.Release()
-				return rows, pgerror.Wrap(err, pgerror.InternalError)
-			}
-			c.be.Send(&pgproto3.DataRow{Values: vals})
-		}
-		batch.Release()
-		rows += int64(n)
-		if err := c.be.Flush(); err != nil {
-			return rows, err
-		}
-	}
+	r := resultRows{result: res, enc: enc}
+	defer r.releaseBatch()
+	return c.sendDataRows(ctx, &r, 0)
 }
 
 func rowDescription(schema *arrow.Schema, enc *pgtypes.RowEncoder) *pgproto3.RowDescription {

@@ -35,7 +35,7 @@ func (c *conn) startup() error {
 		r = c.nc
 	}
 	in := &countingReader{r: r}
-	c.newStartupBackend(in)
+	c.newBackend(in)
 	var negotiated int64 // bytes of the SSLRequest and GSSENCRequest packets read
 	for {
 		msg, err := c.be.ReceiveStartupMessage()
@@ -64,7 +64,7 @@ func (c *conn) startup() error {
 				return err
 			}
 			in = &countingReader{r: c.nc}
-			c.newStartupBackend(in)
+			c.newBackend(in)
 		case *pgproto3.GSSEncRequest:
 			// No GSS: 'N' and the client continues on the same socket.
 			negotiated += negotiationPacketLen
@@ -88,15 +88,19 @@ func (c *conn) startup() error {
 // negotiationPacketLen is the length of SSLRequest and GSSENCRequest.
 const negotiationPacketLen = 8
 
-func (c *conn) newStartupBackend(r io.Reader) {
-	c.be = pgproto3.NewBackend(r, c.nc)
+// newBackend reads messages from r and sends them, through c.out, on the
+// connection's current transport; startup makes one per transport and the
+// query loop one over watchDisconnect.
+func (c *conn) newBackend(r io.Reader) {
+	c.out = outBuffer{w: c.nc}
+	c.be = pgproto3.NewBackend(r, &c.out)
 	c.be.SetMaxBodyLen(c.server.cfg.MaxMessageSize)
 }
 
 func (c *conn) fatal(err *pgerror.Error) error {
 	err.Severity = pgerror.SeverityFatal
 	c.sendError(err)
-	c.be.Flush()
+	c.flush()
 	return errHandled
 }
 
