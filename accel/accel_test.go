@@ -22,7 +22,7 @@ func testRegistry(t *testing.T) (*Registry, *Tracker) {
 		t.Fatal(err)
 	}
 	reg := NewRegistry(cat)
-	tr := reg.Accelerate("public.users", "full", []string{"copy_1", "main", "data"})
+	tr := reg.Accelerate("public.users", "full", []string{"copy_1", "main", "data"}, 0)
 	if tr == nil {
 		t.Fatal("Accelerate found no dataset")
 	}

@@ -62,7 +62,7 @@ func (r *Registry) Route(name string, mode ReadMode, keyLookup bool) (Route, err
 		return Route{Reason: ReadModeSetting + " is live"}, nil
 	}
 	s := t.Status()
-	if !s.HasCopy {
+	if !s.Serving() {
 		if mode == ReadAccelerated {
 			return Route{}, &pgerror.Error{
 				Code:    pgerror.ObjectNotInPrerequisiteState,

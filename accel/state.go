@@ -48,6 +48,11 @@ type Tracker struct {
 	lastRefresh time.Time // when the current copy's read of DynamoDB started
 	lastError   string
 	progress    int64 // items read by the running load
+	// Streams only: lag behind the stream (0 when caught up), and whether
+	// the stream is being consumed at all.
+	streamLag time.Duration
+	consuming bool
+	readyLag  time.Duration
 }
 
 // Status is a snapshot of a Tracker.
@@ -62,7 +67,14 @@ type Status struct {
 	LastRefresh time.Time // zero without a copy
 	LastError   string
 	Progress    int64 // items read by the running load, 0 when none runs
+	// StreamLag is, for refresh_mode changes, now minus the newest applied
+	// record's creation time, 0 when caught up.
+	StreamLag time.Duration
 }
+
+// Serving reports whether queries read the copy: it is ready, or being
+// replaced beside a ready one.
+func (s Status) Serving() bool { return s.State == Ready || s.State == Refreshing }
 
 // Lag is how far the copy may be behind DynamoDB at now: its age, since a
 // full refresh reads the table as of its start. Zero for live datasets;
@@ -74,6 +86,9 @@ func (s Status) Lag(now time.Time) (time.Duration, bool) {
 	if !s.HasCopy {
 		return 0, false
 	}
+	if s.RefreshMode == "changes" {
+		return s.StreamLag, true
+	}
 	return max(now.Sub(s.LastRefresh), 0), true
 }
 
@@ -84,7 +99,73 @@ func (t *Tracker) Status() Status {
 	return Status{
 		Name: t.name, Table: t.table, Mode: t.mode, RefreshMode: t.refreshMode, State: t.state,
 		HasCopy: t.hasCopy, Rows: t.rows, LastRefresh: t.lastRefresh, LastError: t.lastError, Progress: t.progress,
+		StreamLag: t.streamLag,
 	}
+}
+
+// Stream states. A dataset following a stream is Ready only while its
+// stream is consumed and its lag is below ready_lag.
+
+// bootstrapping marks a (new) bootstrap as running: no copy to serve.
+func (t *Tracker) bootstrapping(reason string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.state, t.hasCopy, t.consuming, t.progress = Loading, false, false, 0
+	if reason != "" {
+		t.lastError = reason
+	}
+}
+
+// bootstrapped records the copy a bootstrap made, before its stream is
+// caught up.
+func (t *Tracker) bootstrapped(rows int64, startedAt time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.hasCopy, t.rows, t.lastRefresh, t.progress = true, rows, startedAt, 0
+}
+
+// addProgress counts items a bootstrap applied.
+func (t *Tracker) addProgress(n int64) {
+	t.mu.Lock()
+	t.progress += n
+	t.mu.Unlock()
+}
+
+// streamed records the lag after a round of the stream, and rows applied.
+func (t *Tracker) streamed(lag time.Duration, rowsDelta int64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.consuming, t.streamLag = true, lag
+	t.rows += rowsDelta
+	if t.hasCopy && lag < t.readyLag {
+		t.state, t.lastError = Ready, ""
+	} else {
+		t.state = Loading
+	}
+}
+
+// setRows sets the copy's row count.
+func (t *Tracker) setRows(rows int64) {
+	t.mu.Lock()
+	t.rows = rows
+	t.mu.Unlock()
+}
+
+// stalled marks the stream as not consumed (an error it retries): the
+// copy is not served, since it is no longer known to be fresh.
+func (t *Tracker) stalled(err error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.consuming, t.lastError = false, err.Error()
+	t.state = Loading
+}
+
+// broken marks the dataset in error: its stream cannot be continued and
+// replication_invalid_checkpoint_behavior is error.
+func (t *Tracker) broken(err error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.consuming, t.lastError, t.state = false, err.Error(), Error
 }
 
 // Name is the dataset's schema.name.
@@ -159,12 +240,12 @@ func NewRegistry(cat *catalog.Catalog) *Registry {
 
 // Accelerate marks a dataset as accelerated, read from relation once a copy
 // exists, and returns its Tracker. It must be called before serving.
-func (r *Registry) Accelerate(name, refreshMode string, relation []string) *Tracker {
+func (r *Registry) Accelerate(name, refreshMode string, relation []string, readyLag time.Duration) *Tracker {
 	t, ok := r.byName[name]
 	if !ok {
 		return nil
 	}
-	t.mode, t.refreshMode, t.relation, t.state = Accelerated, refreshMode, relation, Loading
+	t.mode, t.refreshMode, t.relation, t.state, t.readyLag = Accelerated, refreshMode, relation, Loading, readyLag
 	return t
 }
 
@@ -189,7 +270,7 @@ func (r *Registry) Ready() (bool, []Status) {
 	all := r.Statuses()
 	ready := true
 	for _, s := range all {
-		if s.Mode == Accelerated && !s.HasCopy {
+		if s.Mode == Accelerated && !s.Serving() {
 			ready = false
 		}
 	}

@@ -66,7 +66,10 @@ type Dataset struct {
 	ItemCount    int64
 	SizeBytes    int64
 	StreamARN    string
-	Columns      *attrarrow.Schema
+	// StreamViewType is the table stream's view type (NEW_IMAGE,
+	// NEW_AND_OLD_IMAGES, ...); "" when the table has no stream enabled.
+	StreamViewType string
+	Columns        *attrarrow.Schema
 }
 
 // QualifiedName is schema.name, for messages.
@@ -212,6 +215,9 @@ func Describe(ctx context.Context, spec Spec) (*Dataset, error) {
 	d.ItemCount = aws.ToInt64(desc.ItemCount)
 	d.SizeBytes = aws.ToInt64(desc.TableSizeBytes)
 	d.StreamARN = aws.ToString(desc.LatestStreamArn)
+	if spec := desc.StreamSpecification; spec != nil && aws.ToBool(spec.StreamEnabled) {
+		d.StreamViewType = string(spec.StreamViewType)
+	}
 
 	sample, err := spec.Client.Scan(ctx, &dynamodb.ScanInput{
 		TableName: aws.String(spec.Table),

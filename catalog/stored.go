@@ -30,6 +30,7 @@ type storedDescription struct {
 	ItemCount    int64
 	SizeBytes    int64
 	StreamARN    string
+	StreamView   string
 	Columns      []storedColumn
 	Conflicts    []attrarrow.Conflict
 	// Arrow is the columns' Arrow schema as an Arrow IPC stream.
@@ -52,7 +53,7 @@ func (d *Dataset) MarshalDescription() ([]byte, error) {
 	sd := storedDescription{
 		Format: storedFormat, Table: d.Table, Region: d.Region, Types: d.Types, SampleSize: d.SampleSize,
 		PartitionKey: d.PartitionKey, SortKey: d.SortKey, Indexes: d.Indexes, ItemCount: d.ItemCount,
-		SizeBytes: d.SizeBytes, StreamARN: d.StreamARN, Conflicts: d.Columns.Conflicts, Arrow: buf.Bytes(),
+		SizeBytes: d.SizeBytes, StreamARN: d.StreamARN, StreamView: d.StreamViewType, Conflicts: d.Columns.Conflicts, Arrow: buf.Bytes(),
 	}
 	for _, c := range d.Columns.Columns {
 		sd.Columns = append(sd.Columns, storedColumn{Name: c.Name, Path: c.Path, Key: c.Key})
@@ -102,6 +103,6 @@ func RestoreDescription(spec Spec, b []byte) (*Dataset, error) {
 	}
 	return &Dataset{
 		Spec: spec, PartitionKey: sd.PartitionKey, SortKey: sd.SortKey, Indexes: sd.Indexes,
-		ItemCount: sd.ItemCount, SizeBytes: sd.SizeBytes, StreamARN: sd.StreamARN, Columns: cols,
+		ItemCount: sd.ItemCount, SizeBytes: sd.SizeBytes, StreamARN: sd.StreamARN, StreamViewType: sd.StreamView, Columns: cols,
 	}, nil
 }

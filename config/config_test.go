@@ -101,17 +101,9 @@ func TestSpecExample(t *testing.T) {
 		"AWS_SECRET_ACCESS_KEY": "secret",
 		"AWS_SESSION_TOKEN":     "token",
 	}))
-	const streams = "is not supported yet: it applies to refresh_mode: changes, and DynamoDB Streams CDC is still to come (remove it)"
 	wantProblems := []string{
-		`testdata/spec.yaml:25: dataset "users": params.ready_lag ` + streams,
-		`testdata/spec.yaml:26: dataset "users": params.scan_interval ` + streams,
-		`testdata/spec.yaml:27: dataset "users": params.replication_invalid_checkpoint_behavior ` + streams,
 		`testdata/spec.yaml:28: dataset "users": params.read_capacity_limit is not supported yet: the per-table read-capacity budget is still to come (remove it)`,
 		`testdata/spec.yaml:29: dataset "users": params.max_scan_items is not supported yet: the per-query item limit is still to come (remove it)`,
-		`testdata/spec.yaml:34: dataset "users": acceleration.refresh_mode: "changes" is not supported yet: DynamoDB Streams CDC is still to come (use refresh_mode: full, with refresh_check_interval to reload periodically)`,
-		`testdata/spec.yaml:35: dataset "users": acceleration.on_conflict ` + streams,
-		`testdata/spec.yaml:38: dataset "users": acceleration.params.snapshots_trigger_threshold ` + streams,
-		`testdata/spec.yaml:39: dataset "users": metrics is not supported yet: the metrics it lists are a stream's, which come with refresh_mode: changes and DynamoDB Streams CDC (remove it; the gateway's own metrics are always exported)`,
 	}
 	if got := lines(err); !reflect.DeepEqual(got, wantProblems) {
 		t.Errorf("problems:\n got %s\nwant %s", strings.Join(got, "\n     "), strings.Join(wantProblems, "\n     "))

@@ -22,34 +22,18 @@ type notYetKey struct {
 	inUse func(Dataset) bool
 }
 
-// Reasons shared by several keys.
-const (
-	whyStreams = "it applies to refresh_mode: changes, and DynamoDB Streams CDC is still to come"
-	fixRemove  = "remove it"
-)
+// fixRemove is the advice for a key that has no supported value yet.
+const fixRemove = "remove it"
 
 // notYet is every key that is refused as not supported yet, in documentation
 // order. Supporting one is deleting its entry: its parsing, its value checks
 // and its rules with other keys are already in place (the rules wait while
 // the key is refused, see refused).
 var notYet = []notYetKey{
-	{key: "params." + keyReadyLag, why: whyStreams, fix: fixRemove},
-	{key: "params." + keyScanInterval, why: whyStreams, fix: fixRemove},
-	{key: "params." + keyReplicationInvalidCheckpoint, why: whyStreams, fix: fixRemove},
 	{key: "params." + keyReadCapacity, why: "the per-table read-capacity budget is still to come", fix: fixRemove,
 		inUse: func(d Dataset) bool { return d.ReadCapacityLimit != 0 }},
 	{key: "params." + keyMaxScanItems, why: "the per-query item limit is still to come", fix: fixRemove,
 		inUse: func(d Dataset) bool { return d.MaxScanItems != 0 }},
-	{key: "acceleration.refresh_mode", value: RefreshChanges, why: "DynamoDB Streams CDC is still to come",
-		fix:   "use refresh_mode: full, with refresh_check_interval to reload periodically",
-		inUse: func(d Dataset) bool { return d.Acceleration.RefreshMode == RefreshChanges }},
-	{key: "acceleration.on_conflict", why: whyStreams, fix: fixRemove,
-		inUse: func(d Dataset) bool { return len(d.Acceleration.OnConflict) > 0 }},
-	{key: "acceleration.params." + keySnapshotsTrigger, why: whyStreams, fix: fixRemove,
-		inUse: func(d Dataset) bool { return d.Acceleration.SnapshotsTriggerThreshold != 0 }},
-	{key: "metrics", why: "the metrics it lists are a stream's, which come with refresh_mode: changes and DynamoDB Streams CDC",
-		fix:   "remove it; the gateway's own metrics are always exported",
-		inUse: func(d Dataset) bool { return len(d.Metrics) > 0 }},
 }
 
 // refusal is one notYet entry that a dataset uses.

@@ -12,11 +12,9 @@ import (
 
 // What follows "KEY " in each refusal.
 const (
-	notYetStreams  = "is not supported yet: it applies to refresh_mode: changes, and DynamoDB Streams CDC is still to come (remove it)"
-	notYetChanges  = "is not supported yet: DynamoDB Streams CDC is still to come (use refresh_mode: full, with refresh_check_interval to reload periodically)"
+	onlyChanges    = "applies to acceleration with refresh_mode: changes only (DynamoDB Streams)"
 	notYetCapacity = "is not supported yet: the per-table read-capacity budget is still to come (remove it)"
 	notYetMaxItems = "is not supported yet: the per-query item limit is still to come (remove it)"
-	notYetMetrics  = "is not supported yet: the metrics it lists are a stream's, which come with refresh_mode: changes and DynamoDB Streams CDC (remove it; the gateway's own metrics are always exported)"
 )
 
 // TestNotSupportedYet: every key that is not supported yet is refused
@@ -39,18 +37,6 @@ func TestNotSupportedYet(t *testing.T) {
 		env  map[string]string
 		want string
 	}{{
-		key:  "params.ready_lag",
-		yaml: "      ready_lag: 1s\n",
-		want: `pgdynamo.yaml:8: dataset "users": params.ready_lag ` + notYetStreams,
-	}, {
-		key:  "params.scan_interval",
-		yaml: "      scan_interval: 100ms\n",
-		want: `pgdynamo.yaml:8: dataset "users": params.scan_interval ` + notYetStreams,
-	}, {
-		key:  "params.replication_invalid_checkpoint_behavior",
-		yaml: "      replication_invalid_checkpoint_behavior: error\n",
-		want: `pgdynamo.yaml:8: dataset "users": params.replication_invalid_checkpoint_behavior ` + notYetStreams,
-	}, {
 		key:  "params.read_capacity_limit",
 		yaml: "      read_capacity_limit: 200\n",
 		want: `pgdynamo.yaml:8: dataset "users": params.read_capacity_limit ` + notYetCapacity,
@@ -62,27 +48,6 @@ func TestNotSupportedYet(t *testing.T) {
 		key:  "params.max_scan_items",
 		yaml: "      max_scan_items: 1000000\n",
 		want: `pgdynamo.yaml:8: dataset "users": params.max_scan_items ` + notYetMaxItems,
-	}, {
-		key:  "acceleration.refresh_mode",
-		yaml: "    acceleration:\n      refresh_mode: changes\n",
-		want: `pgdynamo.yaml:9: dataset "users": acceleration.refresh_mode: "changes" ` + notYetChanges,
-	}, {
-		key:  "acceleration.refresh_mode",
-		yaml: "    acceleration:\n      enabled: false\n      refresh_mode: ${secrets:mode}\n",
-		env:  map[string]string{"MODE": "changes"},
-		want: `pgdynamo.yaml:10: dataset "users": acceleration.refresh_mode: the value of ${secrets:mode} ` + notYetChanges,
-	}, {
-		key:  "acceleration.on_conflict",
-		yaml: "    acceleration:\n      on_conflict:\n        id: upsert\n",
-		want: `pgdynamo.yaml:9: dataset "users": acceleration.on_conflict ` + notYetStreams,
-	}, {
-		key:  "acceleration.params.snapshots_trigger_threshold",
-		yaml: "    acceleration:\n      mode: file\n      params:\n        snapshots_trigger_threshold: 5\n",
-		want: `pgdynamo.yaml:11: dataset "users": acceleration.params.snapshots_trigger_threshold ` + notYetStreams,
-	}, {
-		key:  "metrics",
-		yaml: "    metrics:\n      - name: lag_ms\n        enabled: false\n",
-		want: `pgdynamo.yaml:8: dataset "users": metrics ` + notYetMetrics,
 	}}
 	covered := map[string]bool{}
 	for _, tt := range tests {
@@ -128,11 +93,10 @@ datasets:
     params:
       dynamodb_aws_region: us-west-2
       max_scan_items: 10
-    acceleration:
-      refresh_mode: changes
   - from: dynamodb:orders
     params:
       dynamodb_aws_region: us-west-2
+      read_capacity_limit: 5
       ready_lag: 1s
 `))
 	if err != nil {
@@ -141,9 +105,9 @@ datasets:
 	_, err = f.Resolve(nil)
 	want := []string{
 		`pgdynamo.yaml:8: dataset "app.users": params.max_scan_items ` + notYetMaxItems,
-		`pgdynamo.yaml:10: dataset "app.users": acceleration.refresh_mode: "changes" ` + notYetChanges,
-		`pgdynamo.yaml:11: datasets[1]: name is required (the SQL table name, e.g. users or app.users)`,
-		`pgdynamo.yaml:14: datasets[1]: params.ready_lag ` + notYetStreams,
+		`pgdynamo.yaml:9: datasets[1]: name is required (the SQL table name, e.g. users or app.users)`,
+		`pgdynamo.yaml:12: datasets[1]: params.read_capacity_limit ` + notYetCapacity,
+		`pgdynamo.yaml:13: datasets[1]: params.ready_lag ` + onlyChanges,
 	}
 	if got := lines(err); !reflect.DeepEqual(got, want) {
 		t.Errorf("problems:\n got %s\nwant %s", strings.Join(got, "\n     "), strings.Join(want, "\n     "))
@@ -206,7 +170,8 @@ datasets:
 }
 
 // TestNotSupportedYetByHand: Validate refuses a Config built in code that
-// uses a key that is not supported yet, without a line.
+// uses a key that is not supported yet, or a stream key without a stream,
+// without a line.
 func TestNotSupportedYetByHand(t *testing.T) {
 	base := config.Dataset{
 		Name: "users", Schema: "public", Table: "users", Region: "us-west-2",
@@ -219,17 +184,15 @@ func TestNotSupportedYetByHand(t *testing.T) {
 		set  func(*config.Dataset)
 		want string
 	}{
-		{"refresh_mode changes", func(d *config.Dataset) { d.Acceleration.RefreshMode = config.RefreshChanges },
-			`acceleration.refresh_mode: "changes" ` + notYetChanges},
 		{"on_conflict", func(d *config.Dataset) {
 			d.Acceleration.OnConflict = []config.OnConflict{{Columns: []string{"id"}, Action: config.OnConflictUpsert}}
-		}, `acceleration.on_conflict ` + notYetStreams},
+		}, `acceleration.on_conflict ` + onlyChanges},
 		{"snapshots", func(d *config.Dataset) { d.Acceleration.SnapshotsTriggerThreshold = 5 },
-			`acceleration.params.snapshots_trigger_threshold ` + notYetStreams},
+			`acceleration.params.snapshots_trigger_threshold ` + onlyChanges},
 		{"read capacity", func(d *config.Dataset) { d.ReadCapacityLimit = 100 }, `params.read_capacity_limit ` + notYetCapacity},
 		{"max scan items", func(d *config.Dataset) { d.MaxScanItems = 100 }, `params.max_scan_items ` + notYetMaxItems},
 		{"metrics", func(d *config.Dataset) { d.Metrics = []config.MetricToggle{{Name: config.MetricLagMS, Enabled: true}} },
-			`metrics ` + notYetMetrics},
+			`metrics ` + onlyChanges},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			d := base

@@ -405,6 +405,21 @@ func (k *checker) acceleration(i int, refused map[string]refusal) {
 		}
 	}
 
+	// The stream keys do something only for a dataset that follows its
+	// stream: anywhere else they would be accepted and ignored.
+	if !a.Enabled || a.RefreshMode != RefreshChanges {
+		for _, key := range []string{"params." + keyReadyLag, "params." + keyScanInterval, "params." + keyReplicationInvalidCheckpoint,
+			"acceleration.on_conflict", "acceleration.params." + keySnapshotsTrigger, "metrics"} {
+			if k.bad(i, key) {
+				continue // its value is reported already
+			}
+			if k.has(i, key) || (key == "acceleration.on_conflict" && len(a.OnConflict) > 0) ||
+				(key == "metrics" && len(k.c.Datasets[i].Metrics) > 0) ||
+				(key == "acceleration.params."+keySnapshotsTrigger && a.SnapshotsTriggerThreshold > 0) {
+				k.add(i, key, "applies to acceleration with refresh_mode: changes only (DynamoDB Streams)")
+			}
+		}
+	}
 	if !a.Enabled {
 		return
 	}

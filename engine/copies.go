@@ -34,6 +34,12 @@ import (
 type Copy struct {
 	Dataset string // schema.name
 	File    string // the DuckDB file; "" keeps the copy in memory
+	// Changes: the copy follows the table's stream (refresh_mode
+	// changes), with its state tables (changes.go).
+	Changes bool
+	// SnapshotEvery is snapshots_trigger_threshold: in a file, a durable
+	// checkpoint every N applied stream batches; 0 leaves it to DuckDB.
+	SnapshotEvery int
 }
 
 const (
@@ -66,9 +72,43 @@ func (e *Engine) attachCopies(ctx context.Context, conn *sql.Conn) error {
 			" (description VARCHAR NOT NULL, row_count BIGINT NOT NULL, refreshed_at TIMESTAMPTZ NOT NULL)"); err != nil {
 			return fmt.Errorf("dataset %s: preparing its copy %s: %w", c.Dataset, target, err)
 		}
+		if c.Changes {
+			if err := createStreamTables(ctx, conn, db); err != nil {
+				return fmt.Errorf("dataset %s: preparing its copy %s: %w", c.Dataset, target, err)
+			}
+		}
 		e.copies[c.Dataset] = db
 	}
 	return nil
+}
+
+func (e *Engine) copyConfig(dataset string) Copy {
+	for _, c := range e.cfg.Copies {
+		if c.Dataset == dataset {
+			return c
+		}
+	}
+	return Copy{}
+}
+
+// snapshotDue counts an applied stream batch and reports whether a file
+// copy is due a durable checkpoint (snapshots_trigger_threshold).
+func (e *Engine) snapshotDue(dataset string) bool {
+	c := e.copyConfig(dataset)
+	if c.File == "" || c.SnapshotEvery <= 0 {
+		return false
+	}
+	e.batchMu.Lock()
+	defer e.batchMu.Unlock()
+	if e.batches == nil {
+		e.batches = map[string]int{}
+	}
+	e.batches[dataset]++
+	if e.batches[dataset] < c.SnapshotEvery {
+		return false
+	}
+	e.batches[dataset] = 0
+	return true
 }
 
 // CopyRelation is the engine relation (catalog, schema, table) that holds
@@ -230,14 +270,7 @@ func swapCopy(ctx context.Context, conn *sql.Conn, db string, description []byte
 	return tx.Commit()
 }
 
-func (e *Engine) copyFile(dataset string) bool {
-	for _, c := range e.cfg.Copies {
-		if c.Dataset == dataset {
-			return c.File != ""
-		}
-	}
-	return false
-}
+func (e *Engine) copyFile(dataset string) bool { return e.copyConfig(dataset).File != "" }
 
 // reportProgress calls progress with the items the load has read, every
 // quarter second, until the returned stop is called.

@@ -75,6 +75,10 @@ type Engine struct {
 	// copies maps an accelerated dataset to the engine database holding
 	// its copy.
 	copies map[string]string
+	// batches counts stream batches applied since a copy's last durable
+	// checkpoint.
+	batchMu sync.Mutex
+	batches map[string]int
 }
 
 // lockdownSettings are applied when the database is created, before any

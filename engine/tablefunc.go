@@ -38,6 +38,36 @@ type queryState struct {
 	// parameters: what a reference's pushdown needs.
 	scans map[string]planner.ScanRef
 	args  []any
+	// rows are Arrow rows a statement of the engine's own reads through
+	// pgdynamo_scan instead of DynamoDB (stream changes, bootstrap pages),
+	// by scan reference.
+	rows map[string]arrow.RecordBatch
+}
+
+// addRows makes rows (nil: none) readable as pgdynamo_scan(ds, ref) in
+// the statement id, and returns ref.
+func (qs *queryState) addRows(id string, ds *catalog.Dataset, rows arrow.RecordBatch) string {
+	qs.mu.Lock()
+	defer qs.mu.Unlock()
+	if qs.rows == nil {
+		qs.rows = map[string]arrow.RecordBatch{}
+	}
+	ref := fmt.Sprintf("%s/r%d", id, len(qs.scans)+1)
+	qs.scans[ref] = planner.ScanRef{ID: ref, Dataset: ds}
+	qs.rows[ref] = rows
+	return ref
+}
+
+// releaseRows releases the rows addRows kept.
+func (qs *queryState) releaseRows() {
+	qs.mu.Lock()
+	defer qs.mu.Unlock()
+	for ref, r := range qs.rows {
+		if r != nil {
+			r.Release()
+		}
+		delete(qs.rows, ref)
+	}
 }
 
 func newQueryState(ctx context.Context, p planner.Statement, args []any) *queryState {
@@ -200,6 +230,12 @@ func (e *Engine) registerScanFunction(ctx context.Context, conn *sql.Conn) error
 			ds := qs.scans[ref].Dataset
 			if ds == nil || ds.QualifiedName() != name {
 				return nil, fmt.Errorf("scan reference %q is not a reference to dataset %q", ref, name)
+			}
+			qs.mu.Lock()
+			rows, isRows := qs.rows[ref]
+			qs.mu.Unlock()
+			if isRows {
+				return newRowsSource(ds, rows)
 			}
 			return e.newScanSource(qs, ds, qs.scans[ref])
 		},
@@ -409,4 +445,65 @@ func typedWriter[A arrow.Array, T any](recCol int, get func(A, int) T) columnWri
 		}
 		return nil
 	}
+}
+
+// rowsSource feeds Arrow rows the engine already holds (all of a
+// dataset's columns) into DuckDB chunks.
+type rowsSource struct {
+	columns []duckdb.ColumnInfo
+	rows    arrow.RecordBatch // nil: no rows
+	writers []columnWriter
+	offset  int
+}
+
+func newRowsSource(ds *catalog.Dataset, rows arrow.RecordBatch) (*rowsSource, error) {
+	cols := make([]duckdb.ColumnInfo, len(ds.Columns.Columns))
+	for i, c := range ds.Columns.Columns {
+		t, err := duckType(c.Field.Type)
+		if err != nil {
+			return nil, fmt.Errorf("column %q: %w", c.Name, err)
+		}
+		cols[i] = duckdb.ColumnInfo{Name: c.Name, T: t}
+	}
+	if rows != nil && int(rows.NumCols()) != len(cols) {
+		return nil, fmt.Errorf("%d columns of rows for %d columns of %s", rows.NumCols(), len(cols), ds.QualifiedName())
+	}
+	return &rowsSource{columns: cols, rows: rows}, nil
+}
+
+func (s *rowsSource) ColumnInfos() []duckdb.ColumnInfo { return s.columns }
+
+func (s *rowsSource) Cardinality() *duckdb.CardinalityInfo {
+	n := 0
+	if s.rows != nil {
+		n = int(s.rows.NumRows())
+	}
+	return &duckdb.CardinalityInfo{Cardinality: uint(n), Exact: true}
+}
+
+func (s *rowsSource) Init() {}
+
+func (s *rowsSource) FillChunk(chunk duckdb.DataChunk) error {
+	if s.rows == nil || s.offset >= int(s.rows.NumRows()) {
+		return chunk.SetSize(0)
+	}
+	if s.writers == nil {
+		s.writers = make([]columnWriter, len(s.columns))
+		for i := range s.columns {
+			if _, err := chunk.GetVector(i); err == nil {
+				s.writers[i] = writerFor(s.rows.Column(i).DataType(), i)
+			}
+		}
+	}
+	n := min(duckdb.GetDataChunkCapacity(), int(s.rows.NumRows())-s.offset)
+	for col, w := range s.writers {
+		if w == nil {
+			continue
+		}
+		if err := w(chunk, col, 0, s.rows, s.offset, n); err != nil {
+			return err
+		}
+	}
+	s.offset += n
+	return chunk.SetSize(n)
 }
