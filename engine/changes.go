@@ -227,13 +227,50 @@ func (e *Engine) ApplyPage(ctx context.Context, dataset string, page stream.Page
 	if err != nil {
 		return err
 	}
-	return e.inCopyTx(ctx, func(conn *sql.Conn, qs *queryState, id string) error {
+	// Attributes the schema sample missed become columns here too, rather
+	// than being dropped from the copy.
+	grown := evolve(ds, page.Items)
+	err = e.inCopyTx(ctx, func(conn *sql.Conn, qs *queryState, id string) error {
+		if grown != nil {
+			if err := e.grow(ctx, conn, qs, id, db, ds, grown); err != nil {
+				return err
+			}
+			ds = grown
+		}
 		if err := e.upsert(ctx, conn, qs, id, db, ds, page.Items); err != nil {
 			return err
 		}
 		_, err := conn.ExecContext(ctx, "UPDATE "+qualified(db, segmentsTable)+" SET last_key = ?, done = ? WHERE segment = ?", key, page.Segment.Done, page.Segment.Index)
 		return err
 	})
+	if err != nil || grown == nil {
+		return err
+	}
+	return e.grown(ctx, dataset, grown)
+}
+
+// grow adds grown's new columns to the copy and stores its description,
+// inside the caller's transaction.
+func (e *Engine) grow(ctx context.Context, conn *sql.Conn, qs *queryState, id, db string, ds, grown *catalog.Dataset) error {
+	if err := e.addColumns(ctx, conn, qs, id, db, ds, grown); err != nil {
+		return fmt.Errorf("adding columns: %w", err)
+	}
+	var rows int64
+	var at time.Time
+	if err := conn.QueryRowContext(ctx, "SELECT row_count, refreshed_at FROM "+qualified(db, copyMetaTable)).Scan(&rows, &at); err != nil {
+		return err
+	}
+	return writeMeta(ctx, conn, db, grown, rows, at)
+}
+
+// grown puts the grown dataset in force once its copy has the columns: a
+// query planned with them finds them in the copy it reads.
+func (e *Engine) grown(ctx context.Context, dataset string, grown *catalog.Dataset) error {
+	if err := e.swapDataset(ctx, grown); err != nil {
+		return fmt.Errorf("dataset %s: new columns: %w", dataset, err)
+	}
+	e.log.Info("dataset schema grew: new attributes became columns", "dataset", dataset, "columns", len(grown.Columns.Columns))
+	return nil
 }
 
 // FinishBootstrap marks the copy as following the stream and returns its
@@ -307,13 +344,10 @@ func (e *Engine) ApplyChanges(ctx context.Context, dataset string, b stream.Batc
 	grown := evolve(ds, upserts)
 	err = e.inCopyTx(ctx, func(conn *sql.Conn, qs *queryState, id string) error {
 		if grown != nil {
-			if err := e.addColumns(ctx, conn, qs, id, db, ds, grown); err != nil {
-				return fmt.Errorf("adding columns: %w", err)
-			}
-			ds = grown
-			if err := writeMeta(ctx, conn, db, ds, 0, time.Now()); err != nil {
+			if err := e.grow(ctx, conn, qs, id, db, ds, grown); err != nil {
 				return err
 			}
+			ds = grown
 		}
 		if len(deletes) > 0 {
 			ref := qs.addRows(id, ds, e.convert(dataset, ds, deletes))
@@ -339,11 +373,9 @@ func (e *Engine) ApplyChanges(ctx context.Context, dataset string, b stream.Batc
 		return 0, err
 	}
 	if grown != nil {
-		// After the copy: a query planned with the new columns finds them.
-		if err := e.swapDataset(ctx, grown); err != nil {
-			return 0, fmt.Errorf("dataset %s: new columns: %w", dataset, err)
+		if err := e.grown(ctx, dataset, grown); err != nil {
+			return 0, err
 		}
-		e.log.Info("dataset schema grew from the stream", "dataset", dataset, "columns", len(grown.Columns.Columns))
 	}
 	if e.snapshotDue(dataset) {
 		e.checkpointCopy(ctx, dataset, db)

@@ -7,12 +7,14 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/pgdynamo/pgdynamo/accel"
 	"github.com/pgdynamo/pgdynamo/catalog"
 	"github.com/pgdynamo/pgdynamo/config"
+	"github.com/pgdynamo/pgdynamo/ddb"
 	"github.com/pgdynamo/pgdynamo/engine"
 )
 
@@ -84,9 +86,9 @@ func copies(cfg *config.Config) []engine.Copy {
 	var out []engine.Copy
 	for _, d := range cfg.Datasets {
 		if a := d.Acceleration; a.Enabled {
-			c := engine.Copy{Dataset: d.QualifiedName()}
+			c := engine.Copy{Dataset: d.QualifiedName(), Changes: a.RefreshMode == config.RefreshChanges}
 			if a.Mode == config.ModeFile {
-				c.File = a.File
+				c.File, c.SnapshotEvery = a.File, a.SnapshotsTriggerThreshold
 			}
 			out = append(out, c)
 		}
@@ -94,24 +96,109 @@ func copies(cfg *config.Config) []engine.Copy {
 	return out
 }
 
-// accelerate marks the accelerated datasets in reg and returns their
-// refreshers.
-func accelerate(cfg *config.Config, reg *accel.Registry, eng *engine.Engine, restored map[string]restoredCopy,
-	obs accel.Observer, log *slog.Logger) []*accel.Refresher {
-	var out []*accel.Refresher
+// runner keeps one accelerated dataset's copy up to date until ctx ends.
+type runner interface{ Run(ctx context.Context) }
+
+// accelerate marks the accelerated datasets in reg and returns what keeps
+// each copy up to date: a Refresher (refresh_mode full) or a Streamer
+// (changes).
+func accelerate(ctx context.Context, cfg *config.Config, cat *catalog.Catalog, reg *accel.Registry, eng *engine.Engine,
+	restored map[string]restoredCopy, m *Metrics, log *slog.Logger) ([]runner, error) {
+	var out []runner
 	for _, d := range cfg.Datasets {
 		a := d.Acceleration
 		if !a.Enabled {
 			continue
 		}
 		name := d.QualifiedName()
-		t := reg.Accelerate(name, a.RefreshMode, eng.CopyRelation(name))
-		if rc, ok := restored[name]; ok {
-			t.Restored(rc.rows, rc.refreshedAt)
+		t := reg.Accelerate(name, a.RefreshMode, eng.CopyRelation(name), d.ReadyLag)
+		if a.RefreshMode != config.RefreshChanges {
+			if rc, ok := restored[name]; ok {
+				t.Restored(rc.rows, rc.refreshedAt)
+			}
+			out = append(out, &accel.Refresher{Tracker: t, Store: eng, Interval: a.RefreshCheckInterval, Observer: m, Log: log})
+			continue
 		}
-		out = append(out, &accel.Refresher{Tracker: t, Store: eng, Interval: a.RefreshCheckInterval, Observer: obs, Log: log})
+		// A copy that follows a stream is served once its stream is caught
+		// up, not at once.
+		ds, _ := cat.Lookup(d.Schema, d.Name)
+		streams, err := ddb.NewStreamsClient(ctx, ddbConfig(d))
+		if err != nil {
+			return nil, fmt.Errorf("%s: dataset %q: %w", cfg.Path, name, err)
+		}
+		out = append(out, &accel.Streamer{
+			Tracker: t, Store: eng, Streams: streams, Scans: ds.Client, Table: ds.Table, StreamARN: ds.StreamARN,
+			Segments: ds.Segments(maxSegments), Concurrency: bootstrapConcurrency, ScanInterval: d.ScanInterval,
+			Restart: d.InvalidCheckpointBehavior != config.CheckpointError, Observer: m.StreamObserver(d), Log: log,
+		})
 	}
-	return out
+	return out, nil
+}
+
+// The bootstrap's Scan shape: as many segments as a query's full Scan, at
+// most this many at once.
+const (
+	maxSegments          = 32
+	bootstrapConcurrency = 8
+)
+
+// ddbConfig is how a dataset reaches DynamoDB.
+func ddbConfig(d config.Dataset) ddb.Config {
+	return ddb.Config{
+		Region: d.Region, AccessKeyID: d.AccessKeyID,
+		SecretAccessKey: d.SecretAccessKey.Reveal(), SessionToken: d.SessionToken.Reveal(),
+		Endpoint: d.Endpoint,
+	}
+}
+
+// checkStreams checks what refresh_mode changes needs of a table, against
+// DescribeTable: on_conflict names the table's primary key, and the table
+// has a stream whose records carry the new image.
+func checkStreams(cfg *config.Config, cat *catalog.Catalog) []string {
+	var problems []string
+	for _, d := range cfg.Datasets {
+		a := d.Acceleration
+		if !a.Enabled || a.RefreshMode != config.RefreshChanges {
+			continue
+		}
+		ds, ok := cat.Lookup(d.Schema, d.Name)
+		if !ok {
+			continue
+		}
+		key := []string{ds.PartitionKey.Name}
+		if ds.SortKey != nil {
+			key = append(key, ds.SortKey.Name)
+		}
+		for _, oc := range a.OnConflict {
+			if !sameSet(oc.Columns, key) {
+				problems = append(problems, fmt.Sprintf("dataset %q: acceleration.on_conflict: (%s) is not the table's primary key; write (%s): upsert",
+					d.QualifiedName(), strings.Join(oc.Columns, ", "), strings.Join(key, ", ")))
+			}
+		}
+		switch ds.StreamViewType {
+		case "NEW_IMAGE", "NEW_AND_OLD_IMAGES":
+		case "":
+			problems = append(problems, fmt.Sprintf("dataset %q: acceleration.refresh_mode: changes needs a stream on table %s, which has none "+
+				"(enable one with view type NEW_IMAGE or NEW_AND_OLD_IMAGES: aws dynamodb update-table --table-name %s "+
+				"--stream-specification StreamEnabled=true,StreamViewType=NEW_AND_OLD_IMAGES)", d.QualifiedName(), ds.Table, ds.Table))
+		default:
+			problems = append(problems, fmt.Sprintf("dataset %q: acceleration.refresh_mode: changes needs the stream of table %s to carry new images "+
+				"(view type NEW_IMAGE or NEW_AND_OLD_IMAGES); it is %s", d.QualifiedName(), ds.Table, ds.StreamViewType))
+		}
+	}
+	return problems
+}
+
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			return false
+		}
+	}
+	return true
 }
 
 // checkCopyFiles says what serve will do with file-mode copies, without
@@ -159,6 +246,7 @@ func Check(ctx context.Context, cfg *config.Config) (*catalog.Catalog, []string,
 		return nil, nil, err
 	}
 	notes, problems := checkCopyFiles(ctx, cfg, cat)
+	problems = append(problems, checkStreams(cfg, cat)...)
 	inMemory := copies(cfg)
 	for i := range inMemory {
 		inMemory[i].File = ""

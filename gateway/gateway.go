@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -33,7 +34,7 @@ type Gateway struct {
 	// Registry is every dataset's state (live or accelerated).
 	Registry *accel.Registry
 
-	refreshers  []*accel.Refresher
+	runners     []runner
 	stopRefresh context.CancelFunc
 	refreshing  sync.WaitGroup
 	log         *slog.Logger
@@ -150,13 +151,20 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Gateway,
 		log.Info("dataset described", "dataset", d.QualifiedName(), "table", d.Table, "region", d.Region,
 			"columns", len(d.Columns.Columns), "approx_items", d.ItemCount)
 	}
+	if problems := checkStreams(cfg, cat); len(problems) > 0 {
+		return nil, fmt.Errorf("%s:\n%s", cfg.Path, strings.Join(problems, "\n"))
+	}
 	reg := accel.NewRegistry(cat)
 	eng, err := engine.Open(ctx, engine.Config{Catalog: cat, Logger: log, Copies: copies(cfg), Registry: reg})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cfg.Path, err)
 	}
 	g := &Gateway{Registry: reg, log: log, engine: eng, served: make(chan error, 1), registry: registry, metrics: metrics}
-	g.refreshers = accelerate(cfg, reg, eng, restored, metrics, log)
+	g.runners, err = accelerate(ctx, cfg, cat, reg, eng, restored, metrics, log)
+	if err != nil {
+		eng.Close()
+		return nil, err
+	}
 	g.server = wire.NewServer(wcfg, eng)
 	g.ln, err = net.Listen("tcp", cfg.Runtime.PG.Listen)
 	if err != nil {
@@ -268,7 +276,7 @@ func (g *Gateway) startMetrics(addr string) error {
 func (g *Gateway) startRefreshers() {
 	ctx, cancel := context.WithCancel(context.Background())
 	g.stopRefresh = cancel
-	for _, r := range g.refreshers {
+	for _, r := range g.runners {
 		g.refreshing.Add(1)
 		go func() {
 			defer g.refreshing.Done()

@@ -36,6 +36,8 @@ type Metrics struct {
 	refreshDuration *prometheus.HistogramVec // dataset
 	refreshRows     *prometheus.GaugeVec     // dataset
 	refreshes       *prometheus.CounterVec   // dataset, outcome
+
+	stream *streamMetrics
 }
 
 var _ wire.Observer = (*Metrics)(nil)
@@ -60,6 +62,7 @@ const (
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	f := promauto.With(reg)
 	return &Metrics{
+		stream: newStreamMetrics(reg),
 		connsOpen: f.NewGauge(prometheus.GaugeOpts{
 			Name: "pgdynamo_connections_open",
 			Help: "PostgreSQL client connections open now (logins in progress included).",
