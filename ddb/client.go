@@ -109,8 +109,9 @@ func CheckCredentials(ctx context.Context, awsCfg aws.Config) error {
 // NewStreamsClient returns a DynamoDB Streams client for cfg. Its endpoint
 // is cfg.Endpoint when set (DynamoDB Local serves both APIs on one
 // endpoint), else the SDK's: AWS_ENDPOINT_URL_DYNAMODB_STREAMS or the
-// region's public endpoint.
-func NewStreamsClient(ctx context.Context, cfg Config) (*dynamodbstreams.Client, error) {
+// region's public endpoint. onRetry, when set, sees every failed attempt
+// the SDK retries (the stream's transient errors).
+func NewStreamsClient(ctx context.Context, cfg Config, onRetry func(error)) (*dynamodbstreams.Client, error) {
 	awsCfg, err := LoadAWSConfig(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -119,5 +120,22 @@ func NewStreamsClient(ctx context.Context, cfg Config) (*dynamodbstreams.Client,
 		if cfg.Endpoint != "" {
 			o.BaseEndpoint = aws.String(cfg.Endpoint)
 		}
+		if v2, ok := o.Retryer.(aws.RetryerV2); ok && onRetry != nil {
+			o.Retryer = observedRetryer{RetryerV2: v2, onRetry: onRetry}
+		}
 	}), nil
+}
+
+// observedRetryer reports each failed attempt the SDK retries.
+type observedRetryer struct {
+	aws.RetryerV2
+	onRetry func(error)
+}
+
+func (r observedRetryer) IsErrorRetryable(err error) bool {
+	retry := r.RetryerV2.IsErrorRetryable(err)
+	if retry {
+		r.onRetry(err)
+	}
+	return retry
 }

@@ -122,14 +122,19 @@ func accelerate(ctx context.Context, cfg *config.Config, cat *catalog.Catalog, r
 		// A copy that follows a stream is served once its stream is caught
 		// up, not at once.
 		ds, _ := cat.Lookup(d.Schema, d.Name)
-		streams, err := ddb.NewStreamsClient(ctx, ddbConfig(d))
+		obs := m.StreamObserver(d)
+		onRetry := func(error) {}
+		if obs != nil {
+			onRetry = obs.TransientError
+		}
+		streams, err := ddb.NewStreamsClient(ctx, ddbConfig(d), onRetry)
 		if err != nil {
 			return nil, fmt.Errorf("%s: dataset %q: %w", cfg.Path, name, err)
 		}
 		out = append(out, &accel.Streamer{
 			Tracker: t, Store: eng, Streams: streams, Scans: ds.Client, Table: ds.Table, StreamARN: ds.StreamARN,
 			Segments: ds.Segments(maxSegments), Concurrency: bootstrapConcurrency, ScanInterval: d.ScanInterval,
-			Restart: d.InvalidCheckpointBehavior != config.CheckpointError, Observer: m.StreamObserver(d), Log: log,
+			Restart: d.InvalidCheckpointBehavior != config.CheckpointError, Observer: obs, Log: log,
 		})
 	}
 	return out, nil

@@ -2,8 +2,8 @@ package test
 
 import (
 	"context"
-	"fmt"
 	"math/rand/v2"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -212,5 +212,191 @@ func TestStreamsKeepTheCopyExact(t *testing.T) {
 	if !strings.HasPrefix(state, "changes ") {
 		t.Errorf("pgdynamo.datasets: %s", state)
 	}
-	_ = fmt.Sprint
+}
+
+// TestStreamsResumeAfterKill: kill -9 of a file-mode server mid-stream,
+// writes go on, and the restart resumes from the stored positions — no
+// Scan at all — and ends equal to the table.
+func TestStreamsResumeAfterKill(t *testing.T) {
+	table := streamTable(t, 300)
+	proxy := ddbproxy.Start(t, dynamotest.Shared(t).Endpoint())
+	dir := t.TempDir()
+	path := accelConfig(t, dir, proxy.Endpoint(), streamsDataset("acc", table, "file",
+		"params:\n  duckdb_file: "+dir+"/acc.duckdb\n  snapshots_trigger_threshold: 3"))
+	w := startWriter(t, table, 400)
+	first := startServe(t, path)
+	waitReady(t, first.metrics)
+	time.Sleep(300 * time.Millisecond) // mid-stream
+	first.kill(t)
+	time.Sleep(300 * time.Millisecond) // writes while it is down
+	proxy.ResetCounts()
+	second := startServe(t, path)
+	waitReady(t, second.metrics)
+	w.halt()
+	conn, err := pgx.Connect(context.Background(), "postgres://tester@"+second.pg+"/accel?sslmode=disable")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	waitEqual(t, ctx, conn, "acc", table)
+	if n := proxy.Items("Scan"); n != 0 {
+		t.Fatalf("the restart read %d items with Scan; it should resume from its stored positions\n%s", n, second.log.String())
+	}
+	if !strings.Contains(second.log.String(), "resuming the table's stream from stored positions") {
+		t.Errorf("the restart did not say it resumed:\n%s", second.log.String())
+	}
+}
+
+// TestStreamsSurviveAnOutage: DynamoDB unreachable for 10 s mid-stream:
+// errors_transient_total rises and nothing is lost.
+func TestStreamsSurviveAnOutage(t *testing.T) {
+	table := streamTable(t, 200)
+	proxy := ddbproxy.Start(t, dynamotest.Shared(t).Endpoint())
+	path := accelConfig(t, t.TempDir(), proxy.Endpoint(), streamsDataset("acc", table, "memory", ""))
+	// The stream metrics, enabled for the dataset.
+	appendYAML(t, path, "    metrics:\n      - name: errors_transient_total\n      - name: records_consumed_total\n      - name: lag_ms\n      - name: shards_active\n")
+	gw := startAccelGateway(t, path)
+	waitReady(t, gw.MetricsAddr().String())
+	w := startWriter(t, table, 300)
+	time.Sleep(300 * time.Millisecond)
+	proxy.SetDown(true)
+	time.Sleep(10 * time.Second)
+	proxy.SetDown(false)
+	time.Sleep(300 * time.Millisecond)
+	w.halt()
+	conn := connect(t, gw)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	waitEqual(t, ctx, conn, "acc", table)
+	families := scrape(t, "http://"+gw.MetricsAddr().String()+"/metrics")
+	dataset := map[string]string{"dataset": "public.acc"}
+	if n, ok := sum(families, "pgdynamo_errors_transient_total", dataset); !ok || n == 0 {
+		t.Errorf("pgdynamo_errors_transient_total = %v (%v) after a 10 s outage", n, ok)
+	}
+	if n, _ := sum(families, "pgdynamo_records_consumed_total", dataset); n < 200 {
+		t.Errorf("pgdynamo_records_consumed_total = %v, want every record since the table was written", n)
+	}
+	for _, name := range []string{"pgdynamo_lag_ms", "pgdynamo_shards_active"} {
+		if _, ok := sum(families, name, dataset); !ok {
+			t.Errorf("%s is not exported", name)
+		}
+	}
+	waitReady(t, gw.MetricsAddr().String())
+}
+
+// TestStreamsBootstrapResumesAfterKill: kill -9 during the bootstrap of a
+// 200k-item table; the restart continues from the stored segment progress
+// (re-reading far fewer items than the table) and ends equal.
+func TestStreamsBootstrapResumesAfterKill(t *testing.T) {
+	const n = 200_000
+	table := bigStreamTable(t, n)
+	proxy := ddbproxy.Start(t, dynamotest.Shared(t).Endpoint())
+	dir := t.TempDir()
+	path := accelConfig(t, dir, proxy.Endpoint(), streamsDataset("acc", table, "file", "params:\n  duckdb_file: "+dir+"/acc.duckdb"))
+	setSegments(t, path, 4)
+	first := startServe(t, path)
+	deadline := time.Now().Add(3 * time.Minute)
+	for proxy.Items("Scan") < n/3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the bootstrap did not get a third through:\n%s", first.log.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	first.kill(t)
+	before := proxy.Items("Scan")
+	proxy.ResetCounts()
+	second := startServe(t, path)
+	waitReadyWithin(t, second.metrics, 5*time.Minute)
+	reread := proxy.Items("Scan")
+	t.Logf("first run read %d items before the kill; the restart read %d (table: %d)", before, reread, n)
+	if reread > n-before/2 {
+		t.Errorf("the restart read %d items: it did not continue where the first run stopped (%d read before the kill)", reread, before)
+	}
+	conn, err := pgx.Connect(context.Background(), "postgres://tester@"+second.pg+"/accel?sslmode=disable")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var count, sum int64
+	if err := conn.QueryRow(ctx, "SELECT count(*), sum(v) FROM acc").Scan(&count, &sum); err != nil {
+		t.Fatal(err)
+	}
+	if count != n || sum != int64(n)*(n-1)/2 {
+		t.Fatalf("after the resumed bootstrap: count %d sum %d, want %d %d", count, sum, n, int64(n)*(n-1)/2)
+	}
+}
+
+// bigStreamTable writes n items {id, v} with 8 writers.
+func bigStreamTable(t *testing.T, n int) string {
+	t.Helper()
+	table := streamTable(t, 0)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	client := dynamotest.SharedClient(t)
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var items []map[string]types.AttributeValue
+			for i := g; i < n; i += 8 {
+				items = append(items, map[string]types.AttributeValue{
+					"id": &types.AttributeValueMemberS{Value: "k" + strconv.Itoa(i)},
+					"v":  &types.AttributeValueMemberN{Value: strconv.Itoa(i)},
+				})
+			}
+			if err := dynamotest.PutItems(ctx, client, table, items); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	return table
+}
+
+func appendYAML(t *testing.T, path, yaml string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, append(b, yaml...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func setSegments(t *testing.T, path string, n int) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := strings.ReplaceAll(string(b), "scan_segments: 1", "scan_segments: "+strconv.Itoa(n))
+	if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func waitReadyWithin(t *testing.T, addr string, d time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		code, body := readyz(t, addr)
+		if code == 200 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not ready after %s: %d %s", d, code, body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }

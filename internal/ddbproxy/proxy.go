@@ -7,6 +7,7 @@ package ddbproxy
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -26,6 +27,7 @@ type Proxy struct {
 
 	mu     sync.Mutex
 	counts map[string]int
+	items  map[string]int // items returned, by operation (Scan, Query)
 	hold   func(op string, body []byte) bool
 	held   chan struct{} // closed by Release
 }
@@ -37,8 +39,27 @@ func Start(t testing.TB, target string) *Proxy {
 	if err != nil {
 		t.Fatalf("ddbproxy: %v", err)
 	}
-	p := &Proxy{counts: map[string]int{}, held: make(chan struct{})}
+	p := &Proxy{counts: map[string]int{}, items: map[string]int{}, held: make(chan struct{})}
 	rp := httputil.NewSingleHostReverseProxy(u)
+	rp.ModifyResponse = func(resp *http.Response) error {
+		op := Operation(resp.Request)
+		if op != "Scan" && op != "Query" {
+			return nil
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return err
+		}
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		var page struct{ Count int }
+		if json.Unmarshal(body, &page) == nil {
+			p.mu.Lock()
+			p.items[op] += page.Count
+			p.mu.Unlock()
+		}
+		return nil
+	}
 	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		r.Body = io.NopCloser(bytes.NewReader(body))
@@ -107,11 +128,19 @@ func (p *Proxy) Count(op string) int {
 	return p.counts[op]
 }
 
+// Items is how many items the responses to operation op (Scan or Query)
+// returned.
+func (p *Proxy) Items(op string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.items[op]
+}
+
 // ResetCounts sets every count to zero.
 func (p *Proxy) ResetCounts() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.counts = map[string]int{}
+	p.counts, p.items = map[string]int{}, map[string]int{}
 }
 
 // Hold makes requests for which match is true wait until Release.
