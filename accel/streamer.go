@@ -49,6 +49,9 @@ type Streamer struct {
 	Scans     stream.ScanAPI
 	Table     string
 	StreamARN string
+	// LatestStream, when set, returns the table's current stream ARN; a
+	// new bootstrap follows it (the table may have a new stream since).
+	LatestStream func(ctx context.Context) (string, error)
 	// Segments and Concurrency shape the bootstrap Scan.
 	Segments, Concurrency int
 	// ScanInterval is how long an idle stream waits between polls.
@@ -121,6 +124,13 @@ func (s *Streamer) runOnce(ctx context.Context, reset bool) error {
 	}
 	if reset || st.Phase == PhaseNone {
 		s.Tracker.bootstrapping("")
+		if s.LatestStream != nil {
+			arn, err := s.LatestStream(ctx)
+			if err != nil {
+				return err
+			}
+			s.StreamARN = arn
+		}
 		// Positions first, then the scan: every change made after the scan
 		// starts is in a shard read from before it (stream/doc.go).
 		shards, err := stream.Capture(ctx, s.Streams, s.StreamARN)

@@ -11,6 +11,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
 	"github.com/pgdynamo/pgdynamo/accel"
 	"github.com/pgdynamo/pgdynamo/catalog"
 	"github.com/pgdynamo/pgdynamo/config"
@@ -131,8 +134,19 @@ func accelerate(ctx context.Context, cfg *config.Config, cat *catalog.Catalog, r
 		if err != nil {
 			return nil, fmt.Errorf("%s: dataset %q: %w", cfg.Path, name, err)
 		}
+		client, table := ds.Client, ds.Table
+		latest := func(ctx context.Context) (string, error) {
+			out, err := client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
+			if err != nil {
+				return "", ddb.Classify(err, ddb.TableRef{Table: table, Region: d.Region}, "DescribeTable")
+			}
+			if out.Table.StreamSpecification == nil || !aws.ToBool(out.Table.StreamSpecification.StreamEnabled) || out.Table.LatestStreamArn == nil {
+				return "", fmt.Errorf("table %s has no stream enabled any more", table)
+			}
+			return aws.ToString(out.Table.LatestStreamArn), nil
+		}
 		out = append(out, &accel.Streamer{
-			Tracker: t, Store: eng, Streams: streams, Scans: ds.Client, Table: ds.Table, StreamARN: ds.StreamARN,
+			Tracker: t, Store: eng, Streams: streams, Scans: ds.Client, Table: ds.Table, StreamARN: ds.StreamARN, LatestStream: latest,
 			Segments: ds.Segments(maxSegments), Concurrency: bootstrapConcurrency, ScanInterval: d.ScanInterval,
 			Restart: d.InvalidCheckpointBehavior != config.CheckpointError, Observer: obs, Log: log,
 		})
