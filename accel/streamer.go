@@ -178,6 +178,15 @@ func (s *Streamer) bootstrap(ctx context.Context, st StreamState) error {
 	}
 	s.Tracker.bootstrapping("")
 	s.Tracker.addProgress(st.Rows)
+	if st.Rows > 0 {
+		done := 0
+		for _, seg := range st.Segments {
+			if seg.Done {
+				done++
+			}
+		}
+		s.Log.Info("resuming the bootstrap where it stopped", "dataset", name, "rows", st.Rows, "segments_done", done, "segments", len(st.Segments))
+	}
 	start := s.Clock.Now()
 	err := stream.Bootstrap(ctx, s.Scans, s.Table, st.Segments, s.Concurrency, func(ctx context.Context, p stream.Page) error {
 		if err := s.Store.ApplyPage(ctx, name, p); err != nil {

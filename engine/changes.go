@@ -237,7 +237,9 @@ func (e *Engine) ApplyPage(ctx context.Context, dataset string, page stream.Page
 			}
 			ds = grown
 		}
-		if err := e.upsert(ctx, conn, qs, id, db, ds, page.Items); err != nil {
+		// A page is applied once, with its segment's progress: its keys
+		// are not in the copy yet, so a plain insert does.
+		if err := e.insert(ctx, conn, qs, id, db, ds, page.Items, false); err != nil {
 			return err
 		}
 		_, err := conn.ExecContext(ctx, "UPDATE "+qualified(db, segmentsTable)+" SET last_key = ?, done = ? WHERE segment = ?", key, page.Segment.Done, page.Segment.Index)
@@ -385,6 +387,12 @@ func (e *Engine) ApplyChanges(ctx context.Context, dataset string, b stream.Batc
 
 // upsert inserts or replaces items by primary key.
 func (e *Engine) upsert(ctx context.Context, conn *sql.Conn, qs *queryState, id, db string, ds *catalog.Dataset, items []map[string]ddbtypes.AttributeValue) error {
+	return e.insert(ctx, conn, qs, id, db, ds, items, true)
+}
+
+// insert inserts items, replacing rows with the same primary key when
+// replace is set.
+func (e *Engine) insert(ctx context.Context, conn *sql.Conn, qs *queryState, id, db string, ds *catalog.Dataset, items []map[string]ddbtypes.AttributeValue, replace bool) error {
 	if len(items) == 0 {
 		return nil
 	}
@@ -394,7 +402,11 @@ func (e *Engine) upsert(ctx context.Context, conn *sql.Conn, qs *queryState, id,
 		cols[i] = quoteIdent(c.Name)
 	}
 	list := strings.Join(cols, ", ")
-	_, err := conn.ExecContext(ctx, "INSERT OR REPLACE INTO "+qualified(db, copyTable)+" ("+list+") SELECT "+list+" FROM "+
+	verb := "INSERT INTO "
+	if replace {
+		verb = "INSERT OR REPLACE INTO "
+	}
+	_, err := conn.ExecContext(ctx, verb+qualified(db, copyTable)+" ("+list+") SELECT "+list+" FROM "+
 		planner.ScanFunction+"("+sqlString(ds.QualifiedName())+", "+sqlString(ref)+")")
 	return err
 }
