@@ -29,12 +29,14 @@
 // # Keys not supported yet
 //
 // Every key does what examples/pgdynamo.yaml says or is refused (SPEC §8).
-// The keys of features still to come — DynamoDB Streams CDC
-// (acceleration.refresh_mode: changes, on_conflict, snapshots_trigger_threshold,
-// ready_lag, scan_interval, replication_invalid_checkpoint_behavior and the
-// dataset's metrics list), the read-capacity budget (read_capacity_limit) and
-// the per-query item limit (max_scan_items) — are parsed and checked like any
-// other, then refused with "not supported yet" by Resolve and Validate. They
+// The keys of features still to come — the read-capacity budget
+// (read_capacity_limit) and the per-query item limit (max_scan_items) — are
+// parsed and checked like any other, then refused with "not supported yet"
+// by Resolve and Validate. The stream keys (ready_lag, scan_interval,
+// replication_invalid_checkpoint_behavior, on_conflict,
+// snapshots_trigger_threshold, the metrics list) are refused on a dataset
+// that does not follow its stream (refresh_mode: changes), where they would
+// do nothing. They
 // are listed once, in notYet (notyet.go); supporting one is deleting its
 // entry, which also wakes the rules that tie it to other keys.
 //

@@ -20,7 +20,14 @@
 // pgdynamo_copy). Replace loads a new copy with CREATE TABLE AS SELECT over
 // pgdynamo_scan (the same read as a query) and swaps it in with its
 // description in one transaction; the planner sends routed references to
-// the copy's table, so they are plain DuckDB table scans.
+// the copy's table, so they are plain DuckDB table scans. A copy that
+// follows a stream (changes.go, accel.ChangeStore) has the table's primary
+// key and state tables (stream phase, shard positions, bootstrap segment
+// progress); each bootstrap page, and each stream batch with the positions
+// it reaches, is one transaction. Arrow rows the engine holds reach DuckDB
+// through the same pgdynamo_scan function (a rows source instead of a
+// DynamoDB read), and new attributes become columns (ALTER TABLE, then a
+// catalog swap).
 //
 // Lock-down (Open): no extension install or (auto)load from the start;
 // once the copies are attached, enable_external_access=false (no file,
