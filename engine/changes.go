@@ -52,7 +52,7 @@ func qualified(db, table string) string { return quoteIdent(db) + ".main." + quo
 func createStreamTables(ctx context.Context, conn *sql.Conn, db string) error {
 	for _, ddl := range []string{
 		"CREATE TABLE IF NOT EXISTS " + qualified(db, streamTable) + " (phase VARCHAR NOT NULL, started_at TIMESTAMPTZ NOT NULL)",
-		"CREATE TABLE IF NOT EXISTS " + qualified(db, shardsTable) + " (shard_id VARCHAR PRIMARY KEY, parent_id VARCHAR NOT NULL, sequence_number VARCHAR NOT NULL, finished BOOLEAN NOT NULL)",
+		"CREATE TABLE IF NOT EXISTS " + qualified(db, shardsTable) + " (shard_id VARCHAR PRIMARY KEY, parent_id VARCHAR NOT NULL, sequence_number VARCHAR NOT NULL, finished BOOLEAN NOT NULL, from_horizon BOOLEAN NOT NULL)",
 		"CREATE TABLE IF NOT EXISTS " + qualified(db, segmentsTable) + " (segment INTEGER PRIMARY KEY, total INTEGER NOT NULL, last_key VARCHAR NOT NULL, done BOOLEAN NOT NULL)",
 	} {
 		if _, err := conn.ExecContext(ctx, ddl); err != nil {
@@ -81,13 +81,13 @@ func (e *Engine) LoadStreamState(ctx context.Context, dataset string) (accel.Str
 	if err != nil {
 		return st, err
 	}
-	rows, err := conn.QueryContext(ctx, "SELECT shard_id, parent_id, sequence_number, finished FROM "+qualified(db, shardsTable)+" ORDER BY shard_id")
+	rows, err := conn.QueryContext(ctx, "SELECT shard_id, parent_id, sequence_number, finished, from_horizon FROM "+qualified(db, shardsTable)+" ORDER BY shard_id")
 	if err != nil {
 		return st, err
 	}
 	for rows.Next() {
 		var s stream.Shard
-		if err := rows.Scan(&s.ID, &s.Parent, &s.Sequence, &s.Finished); err != nil {
+		if err := rows.Scan(&s.ID, &s.Parent, &s.Sequence, &s.Finished, &s.FromHorizon); err != nil {
 			rows.Close()
 			return st, err
 		}
@@ -173,7 +173,7 @@ func writeShards(ctx context.Context, conn *sql.Conn, db string, shards []stream
 		return err
 	}
 	for _, s := range shards {
-		if _, err := conn.ExecContext(ctx, "INSERT INTO "+qualified(db, shardsTable)+" VALUES (?, ?, ?, ?)", s.ID, s.Parent, s.Sequence, s.Finished); err != nil {
+		if _, err := conn.ExecContext(ctx, "INSERT INTO "+qualified(db, shardsTable)+" VALUES (?, ?, ?, ?, ?)", s.ID, s.Parent, s.Sequence, s.Finished, s.FromHorizon); err != nil {
 			return err
 		}
 	}

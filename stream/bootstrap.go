@@ -76,10 +76,17 @@ func Bootstrap(ctx context.Context, api ScanAPI, table string, segments []Segmen
 				seg.LastKey = out.LastEvaluatedKey
 				seg.Done = len(out.LastEvaluatedKey) == 0
 				applyMu.Lock()
+				if ctx.Err() != nil {
+					// Another segment failed: apply nothing more.
+					applyMu.Unlock()
+					return
+				}
 				err = apply(ctx, Page{Items: out.Items, Segment: seg})
+				if err != nil {
+					fail(err) // before another segment can take the lock
+				}
 				applyMu.Unlock()
 				if err != nil {
-					fail(err)
 					return
 				}
 			}

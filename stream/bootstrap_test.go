@@ -435,12 +435,10 @@ func TestBootstrapApplyError(t *testing.T) {
 	})
 }
 
-// TestBugBootstrapAppliesAfterFailedApply (fails: see the report): when
-// one segment's apply fails while another segment has a page in hand, the
-// other page is still handed to apply — after the failure, with a
-// cancelled context. Bootstrap should stop handing out pages once an
-// apply failed.
-func TestBugBootstrapAppliesAfterFailedApply(t *testing.T) {
+// TestBootstrapAppliesNothingAfterAFailedApply: when one segment's apply
+// fails while another segment has a page in hand, that page is not handed
+// to apply: Bootstrap stops handing out pages once an apply failed.
+func TestBootstrapAppliesNothingAfterAFailedApply(t *testing.T) {
 	table := newTable(40, 3)
 	st := newPageStore()
 	errDisk := errors.New("disk full")

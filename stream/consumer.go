@@ -31,6 +31,12 @@ type Shard struct {
 	Sequence string
 	// Finished: the shard is closed and every record of it is applied.
 	Finished bool
+	// FromHorizon: the shard was listed when a bootstrap captured its
+	// positions, so with nothing applied it is read from TRIM_HORIZON —
+	// what was trimmed before is older than the scan, which reflects it.
+	// A shard found later is read from its first record, and fails as
+	// trimmed if that is gone: records the scan never saw would be lost.
+	FromHorizon bool
 }
 
 // Change is one stream record.
@@ -103,6 +109,7 @@ type shardState struct {
 	Shard
 	iterator string
 	listed   bool
+	start    string // the shard's first sequence number, from DescribeStream
 	// closing: the shard returned its last records this round; it is
 	// finished once they are applied.
 	closing bool
@@ -117,7 +124,7 @@ func Capture(ctx context.Context, api API, stream string) ([]Shard, error) {
 	}
 	out := make([]Shard, 0, len(listed))
 	for _, s := range listed {
-		out = append(out, Shard{ID: aws.ToString(s.ShardId), Parent: aws.ToString(s.ParentShardId)})
+		out = append(out, Shard{ID: aws.ToString(s.ShardId), Parent: aws.ToString(s.ParentShardId), FromHorizon: true})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out, nil
@@ -188,6 +195,12 @@ func (c *Consumer) Run(ctx context.Context, from []Shard) error {
 			listedAt, relist = clock.Now(), false
 		}
 		batch, finished, transient, err := c.round(ctx, shards)
+		// An expired iterator skipped a shard this round: it may be behind.
+		for _, s := range shards {
+			if readable(s, shards) && s.iterator == "" && !s.closing {
+				transient = true
+			}
+		}
 		if err != nil {
 			return err
 		}
@@ -290,6 +303,9 @@ func (c *Consumer) relist(ctx context.Context, shards map[string]*shardState) er
 			shards[id] = s
 		}
 		s.listed = true
+		if r := l.SequenceNumberRange; r != nil {
+			s.start = aws.ToString(r.StartingSequenceNumber)
+		}
 	}
 	for id, s := range shards {
 		if s.listed {
@@ -383,8 +399,11 @@ func (c *Consumer) round(ctx context.Context, shards map[string]*shardState) (b 
 // iterator opens s after its stored position.
 func (c *Consumer) iterator(ctx context.Context, s *shardState) (string, error) {
 	in := &dynamodbstreams.GetShardIteratorInput{StreamArn: aws.String(c.Stream), ShardId: aws.String(s.ID), ShardIteratorType: types.ShardIteratorTypeTrimHorizon}
-	if s.Sequence != "" {
+	switch {
+	case s.Sequence != "":
 		in.ShardIteratorType, in.SequenceNumber = types.ShardIteratorTypeAfterSequenceNumber, aws.String(s.Sequence)
+	case !s.FromHorizon && s.start != "":
+		in.ShardIteratorType, in.SequenceNumber = types.ShardIteratorTypeAtSequenceNumber, aws.String(s.start)
 	}
 	out, err := c.API.GetShardIterator(ctx, in)
 	if err != nil {

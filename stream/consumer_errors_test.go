@@ -149,17 +149,13 @@ func TestInvalidCheckpoint(t *testing.T) {
 	})
 }
 
-// TestBugTrimHorizonSkipsTrimmedStartOfUnreadShard (fails: a known gap,
-// see the report): a shard whose position is "" — nothing applied, so
-// reading must start at the shard's first record — is opened at
-// TRIM_HORIZON. When the shard is still listed but its first records are
-// already trimmed (a consumer that was stopped, or lagged, for longer than
-// the 24 h retention while a child it had listed waited for its parent),
-// TRIM_HORIZON silently starts after the gap. The shard's first sequence
-// number is known from DescribeStream (SequenceNumberRange.
-// StartingSequenceNumber); opening AT_SEQUENCE_NUMBER it would fail with
-// TrimmedDataAccessException, i.e. ErrInvalidCheckpoint.
-func TestBugTrimHorizonSkipsTrimmedStartOfUnreadShard(t *testing.T) {
+// TestTrimmedStartOfUnreadShard: a shard with nothing applied that was
+// found after the bootstrap is read from its first record (DescribeStream's
+// StartingSequenceNumber, AT_SEQUENCE_NUMBER), not TRIM_HORIZON: when the
+// shard is still listed but its first records are trimmed (a consumer
+// stopped, or lagging, longer than the 24 h retention while a child waited
+// for its parent), that is ErrInvalidCheckpoint, not a silent gap.
+func TestTrimmedStartOfUnreadShard(t *testing.T) {
 	r := newRig(t)
 	f := r.f
 	f.addShard("z-p", "")

@@ -656,7 +656,8 @@ func TestCapture(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Capture: %v", err)
 	}
-	want := []stream.Shard{{ID: "s0"}, {ID: "s1", Parent: "s3"}, {ID: "s2", Parent: "s4"}, {ID: "s3"}, {ID: "s4"}, {ID: "s5", Parent: "s3"}}
+	want := []stream.Shard{{ID: "s0", FromHorizon: true}, {ID: "s1", Parent: "s3", FromHorizon: true}, {ID: "s2", Parent: "s4", FromHorizon: true},
+		{ID: "s3", FromHorizon: true}, {ID: "s4", FromHorizon: true}, {ID: "s5", Parent: "s3", FromHorizon: true}}
 	if !slices.Equal(got, want) {
 		t.Errorf("Capture: %+v, want %+v", got, want)
 	}

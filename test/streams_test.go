@@ -128,7 +128,7 @@ func copyRows(t *testing.T, ctx context.Context, conn *pgx.Conn, dataset string)
 	if _, err := conn.Exec(ctx, "SET pgdynamo.read_mode = accelerated"); err != nil {
 		return nil, err
 	}
-	rows, err := conn.Query(ctx, "SELECT id || '|' || v::text || '|' || coalesce(note, 'NULL') FROM "+dataset)
+	rows, err := conn.Query(ctx, "SELECT id || '|' || coalesce(v::text, 'NULL') || '|' || coalesce(note, 'NULL') FROM "+dataset+" WHERE id <> 'conflict'")
 	if err != nil {
 		return nil, err
 	}
