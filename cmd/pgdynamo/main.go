@@ -137,7 +137,10 @@ func printDataset(w io.Writer, d *catalog.Dataset, c config.Dataset) {
 			where = "in " + a.File
 		}
 		every := "loaded once"
-		if a.RefreshCheckInterval > 0 {
+		switch {
+		case a.RefreshMode == config.RefreshChanges:
+			every = "kept exact from the table's stream " + d.StreamViewType
+		case a.RefreshCheckInterval > 0:
 			every = "reloaded every " + a.RefreshCheckInterval.String()
 		}
 		fmt.Fprintf(w, "  accelerated: a local copy %s, %s (~%d items, ~%d bytes to read per load)\n", where, every, d.ItemCount, d.SizeBytes)
