@@ -360,21 +360,22 @@ func TestStreamsBootstrapResumesAfterKill(t *testing.T) {
 	}
 }
 
-// bigStreamTable writes n items {id, v} with 8 writers.
+// bigStreamTable writes n items {id, v} with 16 writers.
 func bigStreamTable(t *testing.T, n int) string {
 	t.Helper()
+	const writers = 16
 	table := streamTable(t, 0)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	client := dynamotest.SharedClient(t)
 	var wg sync.WaitGroup
-	errs := make(chan error, 8)
-	for g := range 8 {
+	errs := make(chan error, writers)
+	for g := range writers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			var items []map[string]types.AttributeValue
-			for i := g; i < n; i += 8 {
+			for i := g; i < n; i += writers {
 				items = append(items, map[string]types.AttributeValue{
 					"id": &types.AttributeValueMemberS{Value: "k" + strconv.Itoa(i)},
 					"v":  &types.AttributeValueMemberN{Value: strconv.Itoa(i)},
