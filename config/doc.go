@@ -1,8 +1,10 @@
 // Package config owns pgdynamo's configuration file: a Spicepod-compatible
 // YAML document (SPEC §2) with pgdynamo's own runtime section. It turns the
 // file into a Config — the PostgreSQL listener and its users, the metrics
-// listener, and one Dataset per DynamoDB table with its params, acceleration
-// and metrics — and says precisely what is wrong when it cannot.
+// listener, the statement-duration log threshold (log_min_duration_statement,
+// with PostgreSQL's values), and one Dataset per DynamoDB table with its
+// params, acceleration and metrics — and says precisely what is wrong when it
+// cannot.
 //
 // # Lifecycle
 //

@@ -156,6 +156,7 @@ const (
 	keyMaxScanItems                 = "max_scan_items"
 	keySnapshotsTrigger             = "snapshots_trigger_threshold"
 	keyDuckDBFile                   = "duckdb_file"
+	keyLogMinDuration               = "log_min_duration_statement" // under runtime
 )
 
 // rootSpec is every key pgdynamo reads. Anything else is an error.
@@ -171,6 +172,7 @@ var rootSpec = fields(
 			fld("tls", fields(fld("cert", one()), fld("key", one()))),
 		)),
 		fld("metrics", fields(fld("listen", one()))),
+		fld(keyLogMinDuration, one()),
 	)),
 	fld("datasets", listOf(fields(
 		fld("from", one()),
