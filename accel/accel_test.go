@@ -57,21 +57,24 @@ func (c *fakeClock) After(d time.Duration) <-chan time.Time {
 	return w.fire
 }
 
-// next receives the refresher's next wait, advances the clock by it and
-// ends it.
-func (c *fakeClock) next(t *testing.T) time.Duration {
+// release ends a wait that pending received, advancing the clock by it.
+func (c *fakeClock) release(d time.Duration, w wait) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	now := c.now
+	c.mu.Unlock()
+	w.fire <- now
+}
+
+// waitFor receives the refresher's next wait without ending it.
+func (c *fakeClock) waitFor(t *testing.T) wait {
 	t.Helper()
 	select {
 	case w := <-c.waits:
-		c.mu.Lock()
-		c.now = c.now.Add(w.d)
-		now := c.now
-		c.mu.Unlock()
-		w.fire <- now
-		return w.d
+		return w
 	case <-time.After(10 * time.Second):
 		t.Fatal("the refresher never waited")
-		return 0
+		return wait{}
 	}
 }
 
@@ -146,8 +149,10 @@ func TestRefresherRefreshesEveryIntervalAndKeepsTheCopyOnFailure(t *testing.T) {
 	if s := <-store.seen; s.State != Loading || s.Progress != 7 {
 		t.Errorf("during the first load: %+v", s)
 	}
-	if d := clock.next(t); d != 10*time.Minute {
-		t.Errorf("waited %v after a load, want the interval", d)
+	// Each state is checked while the refresher waits, before the wait ends.
+	w := clock.waitFor(t)
+	if w.d != 10*time.Minute {
+		t.Errorf("waited %v after a load, want the interval", w.d)
 	}
 	s := tr.Status()
 	if s.State != Ready || s.Rows != 10 || !s.LastRefresh.Equal(start) || s.LastError != "" {
@@ -156,12 +161,14 @@ func TestRefresherRefreshesEveryIntervalAndKeepsTheCopyOnFailure(t *testing.T) {
 	if lag, ok := s.Lag(start.Add(10*time.Minute + time.Second)); !ok || lag != 10*time.Minute+time.Second {
 		t.Errorf("lag %v %v", lag, ok)
 	}
+	clock.release(w.d, w)
 	if s := <-store.seen; s.State != Refreshing {
 		t.Errorf("during a refresh: %+v", s)
 	}
 	// The refresh failed: retried after RetryMin, the copy is still served.
-	if d := clock.next(t); d != RetryMin {
-		t.Errorf("waited %v after a failure, want %v", d, RetryMin)
+	w = clock.waitFor(t)
+	if w.d != RetryMin {
+		t.Errorf("waited %v after a failure, want %v", w.d, RetryMin)
 	}
 	s = tr.Status()
 	if s.State != Ready || !s.HasCopy || s.Rows != 10 || s.LastError != "throttled" {
@@ -170,6 +177,7 @@ func TestRefresherRefreshesEveryIntervalAndKeepsTheCopyOnFailure(t *testing.T) {
 	if route, err := reg.Route("public.users", Auto, false); err != nil || !route.Local() {
 		t.Errorf("after a failed refresh the copy is not read: %+v %v", route, err)
 	}
+	clock.release(w.d, w)
 	<-store.seen
 	if d := clock.pending(t); d != 10*time.Minute {
 		t.Errorf("waits %v after a successful refresh, want the interval", d)
@@ -193,9 +201,10 @@ func TestRefresherRetriesTheFirstLoadWithBackoffThenStops(t *testing.T) {
 	done := make(chan struct{})
 	go func() { r.Run(context.Background()); close(done) }()
 	want := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second, 32 * time.Second, time.Minute}
-	for i, w := range want {
-		if d := clock.next(t); d != w {
-			t.Errorf("retry %d waited %v, want %v", i+1, d, w)
+	for i, want := range want {
+		w := clock.waitFor(t)
+		if w.d != want {
+			t.Errorf("retry %d waits %v, want %v", i+1, w.d, want)
 		}
 		if i == 0 {
 			if s := tr.Status(); s.State != Error || s.HasCopy || s.LastError != "connection refused" {
@@ -208,6 +217,7 @@ func TestRefresherRetriesTheFirstLoadWithBackoffThenStops(t *testing.T) {
 				t.Errorf("route without a copy: %+v %v", route, err)
 			}
 		}
+		clock.release(w.d, w)
 	}
 	select {
 	case <-done:

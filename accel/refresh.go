@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"github.com/pgdynamo/pgdynamo/stream"
 )
 
 // Store holds the local copies. Replace reads the whole table through the
@@ -14,11 +16,9 @@ type Store interface {
 	Replace(ctx context.Context, dataset string, progress func(items int64)) (rows int64, err error)
 }
 
-// Clock is time as the Refresher sees it; tests inject their own.
-type Clock interface {
-	Now() time.Time
-	After(d time.Duration) <-chan time.Time
-}
+// Clock is time as the Refresher and the Streamer see it (the stream
+// consumer's clock); tests inject their own.
+type Clock = stream.Clock
 
 // SystemClock is the real clock.
 type SystemClock struct{}

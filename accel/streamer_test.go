@@ -31,6 +31,7 @@ type memStore struct {
 	mu         sync.Mutex
 	state      StreamState
 	bootstraps int
+	applyErr   error // ApplyChanges fails with it while set
 	applied    int
 }
 
@@ -66,6 +67,9 @@ func (m *memStore) FinishBootstrap(context.Context, string) (int64, error) {
 func (m *memStore) ApplyChanges(_ context.Context, _ string, b stream.Batch) (int64, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.applyErr != nil {
+		return 0, m.applyErr
+	}
 	m.applied++
 	m.state.Shards = b.Shards
 	return m.state.Rows, nil
@@ -77,11 +81,13 @@ func (m *memStore) counts() (bootstraps, applied int) {
 	return m.bootstraps, m.applied
 }
 
-// oneShardStream has one open shard, empty; GetShardIterator fails with
-// trimmed while trims > 0.
+// oneShardStream has one open shard; GetShardIterator fails with trimmed
+// while trims > 0; GetRecords returns one record until pending records
+// have been read after the last applied position.
 type oneShardStream struct {
-	mu    sync.Mutex
-	trims int
+	mu      sync.Mutex
+	trims   int
+	pending int
 }
 
 func (f *oneShardStream) DescribeStream(context.Context, *dynamodbstreams.DescribeStreamInput, ...func(*dynamodbstreams.Options)) (*dynamodbstreams.DescribeStreamOutput, error) {
@@ -89,18 +95,33 @@ func (f *oneShardStream) DescribeStream(context.Context, *dynamodbstreams.Descri
 		Shards: []streamtypes.Shard{{ShardId: aws.String("shard-1")}}}}, nil
 }
 
-func (f *oneShardStream) GetShardIterator(context.Context, *dynamodbstreams.GetShardIteratorInput, ...func(*dynamodbstreams.Options)) (*dynamodbstreams.GetShardIteratorOutput, error) {
+func (f *oneShardStream) GetShardIterator(_ context.Context, in *dynamodbstreams.GetShardIteratorInput, _ ...func(*dynamodbstreams.Options)) (*dynamodbstreams.GetShardIteratorOutput, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.trims > 0 {
 		f.trims--
 		return nil, &streamtypes.TrimmedDataAccessException{Message: aws.String("trimmed")}
 	}
-	return &dynamodbstreams.GetShardIteratorOutput{ShardIterator: aws.String("it")}, nil
+	// The iterator says where reading starts: after the record, or before.
+	it := "before"
+	if aws.ToString(in.SequenceNumber) == "1" {
+		it = "after"
+	}
+	return &dynamodbstreams.GetShardIteratorOutput{ShardIterator: aws.String(it)}, nil
 }
 
-func (f *oneShardStream) GetRecords(context.Context, *dynamodbstreams.GetRecordsInput, ...func(*dynamodbstreams.Options)) (*dynamodbstreams.GetRecordsOutput, error) {
-	return &dynamodbstreams.GetRecordsOutput{NextShardIterator: aws.String("it")}, nil
+func (f *oneShardStream) GetRecords(_ context.Context, in *dynamodbstreams.GetRecordsInput, _ ...func(*dynamodbstreams.Options)) (*dynamodbstreams.GetRecordsOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.pending == 0 || aws.ToString(in.ShardIterator) == "after" {
+		return &dynamodbstreams.GetRecordsOutput{NextShardIterator: in.ShardIterator}, nil
+	}
+	return &dynamodbstreams.GetRecordsOutput{NextShardIterator: aws.String("after"), Records: []streamtypes.Record{{
+		EventName: streamtypes.OperationTypeInsert,
+		Dynamodb: &streamtypes.StreamRecord{SequenceNumber: aws.String("1"), ApproximateCreationDateTime: aws.Time(time.Unix(1_000_000, 0)),
+			Keys:     map[string]streamtypes.AttributeValue{"id": &streamtypes.AttributeValueMemberS{Value: "a"}},
+			NewImage: map[string]streamtypes.AttributeValue{"id": &streamtypes.AttributeValueMemberS{Value: "a"}}},
+	}}}, nil
 }
 
 // emptyScan is a table with no items.
@@ -174,23 +195,31 @@ func TestStreamerErrorBehaviour(t *testing.T) {
 }
 
 func TestStreamerIsNotReadyWhileTheStreamStalls(t *testing.T) {
-	store := &memStore{}
-	s, reg, tr := streamerFor(t, store, &oneShardStream{}, true)
+	store := &memStore{applyErr: errors.New("disk full")}
+	streams := &oneShardStream{pending: 1}
+	s, reg, tr := streamerFor(t, store, streams, true)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go s.Run(ctx)
-	eventually(t, "ready", func() bool { return tr.Status().Serving() })
-	// The stream stops being consumed (what Run does when the consumer
-	// fails): the copy is no longer known to be fresh, so it is not served
-	// until a round of the stream completes again.
-	tr.stalled(errors.New("disk full"))
-	if ready, all := reg.Ready(); ready || all[0].Serving() {
-		t.Error("ready while the stream is stalled")
+	// The stream's change cannot be applied: the stream is not consumed,
+	// so the copy is not served, and the reason shows.
+	eventually(t, "the stall", func() bool { return tr.Status().LastError != "" })
+	for range 100 {
+		if st := tr.Status(); st.Serving() || !strings.Contains(st.LastError, "disk full") {
+			t.Fatalf("while the stream cannot be applied: %+v", st)
+		}
+		if ready, all := reg.Ready(); ready || all[0].Serving() {
+			t.Fatal("ready while the stream is stalled")
+		}
+		time.Sleep(time.Millisecond)
 	}
-	if st := tr.Status(); st.Serving() || st.LastError != "disk full" {
-		t.Errorf("stalled: %+v", st)
-	}
+	store.mu.Lock()
+	store.applyErr = nil
+	store.mu.Unlock()
 	eventually(t, "ready again once the stream is consumed", func() bool { return tr.Status().Serving() })
+	if _, applied := store.counts(); applied == 0 {
+		t.Error("ready without the change applied")
+	}
 }
 
 func TestStreamerResumesWithoutBootstrap(t *testing.T) {

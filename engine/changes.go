@@ -46,6 +46,20 @@ func (e *Engine) copyDB(dataset string) (string, error) {
 	return db, nil
 }
 
+// copyOf returns the database holding dataset's copy and the dataset as
+// the catalog in force describes it.
+func (e *Engine) copyOf(dataset string) (string, *catalog.Dataset, error) {
+	db, err := e.copyDB(dataset)
+	if err != nil {
+		return "", nil, err
+	}
+	ds, ok := e.datasetByQualifiedName(dataset)
+	if !ok {
+		return "", nil, fmt.Errorf("unknown dataset %s", dataset)
+	}
+	return db, ds, nil
+}
+
 func qualified(db, table string) string { return quoteIdent(db) + ".main." + quoteIdent(table) }
 
 // createStreamTables creates a changes-mode copy's state tables.
@@ -122,13 +136,9 @@ func (e *Engine) LoadStreamState(ctx context.Context, dataset string) (accel.Str
 // BeginBootstrap empties the copy and records the stream positions captured
 // before the scan and the scan's segments, in one transaction.
 func (e *Engine) BeginBootstrap(ctx context.Context, dataset string, shards []stream.Shard, segments []stream.Segment, startedAt time.Time) error {
-	db, err := e.copyDB(dataset)
+	db, ds, err := e.copyOf(dataset)
 	if err != nil {
 		return err
-	}
-	ds, ok := e.datasetByQualifiedName(dataset)
-	if !ok {
-		return fmt.Errorf("unknown dataset %s", dataset)
 	}
 	return e.inCopyTx(ctx, func(conn *sql.Conn, qs *queryState, id string) error {
 		if _, err := conn.ExecContext(ctx, "DROP TABLE IF EXISTS "+qualified(db, copyTable)); err != nil {
@@ -215,13 +225,9 @@ func keyColumns(ds *catalog.Dataset) []string {
 // ApplyPage writes one bootstrap page and its segment's progress in one
 // transaction.
 func (e *Engine) ApplyPage(ctx context.Context, dataset string, page stream.Page) error {
-	db, err := e.copyDB(dataset)
+	db, ds, err := e.copyOf(dataset)
 	if err != nil {
 		return err
-	}
-	ds, ok := e.datasetByQualifiedName(dataset)
-	if !ok {
-		return fmt.Errorf("unknown dataset %s", dataset)
 	}
 	key, err := stream.EncodeKey(page.Segment.LastKey)
 	if err != nil {
@@ -278,13 +284,9 @@ func (e *Engine) grown(ctx context.Context, dataset string, grown *catalog.Datas
 // FinishBootstrap marks the copy as following the stream and returns its
 // row count.
 func (e *Engine) FinishBootstrap(ctx context.Context, dataset string) (int64, error) {
-	db, err := e.copyDB(dataset)
+	db, ds, err := e.copyOf(dataset)
 	if err != nil {
 		return 0, err
-	}
-	ds, ok := e.datasetByQualifiedName(dataset)
-	if !ok {
-		return 0, fmt.Errorf("unknown dataset %s", dataset)
 	}
 	var rows int64
 	err = e.inCopyTx(ctx, func(conn *sql.Conn, _ *queryState, _ string) error {
@@ -313,13 +315,9 @@ func (e *Engine) FinishBootstrap(ctx context.Context, dataset string) (int64, er
 // evolution); values that do not fit a column's type become NULL and are
 // reported, as in a query.
 func (e *Engine) ApplyChanges(ctx context.Context, dataset string, b stream.Batch) (int64, error) {
-	db, err := e.copyDB(dataset)
+	db, ds, err := e.copyOf(dataset)
 	if err != nil {
 		return 0, err
-	}
-	ds, ok := e.datasetByQualifiedName(dataset)
-	if !ok {
-		return 0, fmt.Errorf("unknown dataset %s", dataset)
 	}
 	var rows int64
 	last := map[string]int{}

@@ -272,13 +272,9 @@ type scanSource struct {
 }
 
 func (e *Engine) newScanSource(qs *queryState, ds *catalog.Dataset, ref planner.ScanRef) (*scanSource, error) {
-	cols := make([]duckdb.ColumnInfo, len(ds.Columns.Columns))
-	for i, c := range ds.Columns.Columns {
-		t, err := duckType(c.Field.Type)
-		if err != nil {
-			return nil, fmt.Errorf("column %q: %w", c.Name, err)
-		}
-		cols[i] = duckdb.ColumnInfo{Name: c.Name, T: t}
+	cols, err := columnInfos(ds)
+	if err != nil {
+		return nil, err
 	}
 	return &scanSource{engine: e, qs: qs, ctx: qs.ctx, dataset: ds, columns: cols, key: ref.Key}, nil
 }
@@ -457,13 +453,9 @@ type rowsSource struct {
 }
 
 func newRowsSource(ds *catalog.Dataset, rows arrow.RecordBatch) (*rowsSource, error) {
-	cols := make([]duckdb.ColumnInfo, len(ds.Columns.Columns))
-	for i, c := range ds.Columns.Columns {
-		t, err := duckType(c.Field.Type)
-		if err != nil {
-			return nil, fmt.Errorf("column %q: %w", c.Name, err)
-		}
-		cols[i] = duckdb.ColumnInfo{Name: c.Name, T: t}
+	cols, err := columnInfos(ds)
+	if err != nil {
+		return nil, err
 	}
 	if rows != nil && int(rows.NumCols()) != len(cols) {
 		return nil, fmt.Errorf("%d columns of rows for %d columns of %s", rows.NumCols(), len(cols), ds.QualifiedName())
@@ -506,4 +498,18 @@ func (s *rowsSource) FillChunk(chunk duckdb.DataChunk) error {
 	}
 	s.offset += n
 	return chunk.SetSize(n)
+}
+
+// columnInfos are the engine columns of a dataset, as both the DynamoDB
+// scan and a rows source produce them.
+func columnInfos(ds *catalog.Dataset) ([]duckdb.ColumnInfo, error) {
+	cols := make([]duckdb.ColumnInfo, len(ds.Columns.Columns))
+	for i, c := range ds.Columns.Columns {
+		t, err := duckType(c.Field.Type)
+		if err != nil {
+			return nil, fmt.Errorf("column %q: %w", c.Name, err)
+		}
+		cols[i] = duckdb.ColumnInfo{Name: c.Name, T: t}
+	}
+	return cols, nil
 }
