@@ -1,13 +1,15 @@
 // Package ddbproxy is an HTTP proxy that tests put between pgdynamo and
 // DynamoDB Local: it counts what DynamoDB was asked (by operation), and can
 // cut every request (DynamoDB unreachable) or hold chosen requests until
-// released. Counting proves pushdown and the absence of re-reads; cutting
-// and holding prove behaviour under outages and slow loads.
+// released. Counting proves pushdown, the absence of re-reads and that the
+// documented IAM policy suffices; cutting and holding prove behaviour under
+// outages and slow loads.
 package ddbproxy
 
 import (
 	"bytes"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -105,6 +107,14 @@ func (p *Proxy) Count(op string) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.counts[op]
+}
+
+// Counts returns how many requests of each operation reached the proxy
+// while it was up.
+func (p *Proxy) Counts() map[string]int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return maps.Clone(p.counts)
 }
 
 // ResetCounts sets every count to zero.
