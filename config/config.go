@@ -29,6 +29,9 @@ const (
 	DefaultEngine = "duckdb"
 	// MaxScanSegments is DynamoDB's limit on Scan's TotalSegments.
 	MaxScanSegments = 1000000
+	// LogMinDurationDisabled is runtime.log_min_duration_statement's
+	// default, -1 as in PostgreSQL: no statement is logged for its duration.
+	LogMinDurationDisabled time.Duration = -1
 	// UnnestUnset is Dataset.UnnestDepth when params.unnest_depth is absent:
 	// maps become Structs.
 	UnnestUnset = -1
@@ -81,6 +84,13 @@ type Config struct {
 type Runtime struct {
 	PG      PG
 	Metrics Metrics
+	// LogMinDurationStatement is runtime.log_min_duration_statement, with
+	// PostgreSQL's meaning: a statement that runs at least this long is
+	// logged at info with its duration; 0 logs every statement;
+	// LogMinDurationDisabled (-1, the default) logs none. Other negative
+	// values are invalid. The file writes a duration (250ms, 1s), a whole
+	// number of milliseconds, or -1.
+	LogMinDurationStatement time.Duration
 }
 
 // PG configures the PostgreSQL front door.

@@ -55,7 +55,8 @@ func TestResolveFullExample(t *testing.T) {
 				Users:  []config.User{{Name: "grafana", Password: "grafana-pw"}},
 				TLS:    &config.TLS{Cert: filepath.Join(dir, "server.crt"), Key: filepath.Join(dir, "server.key")},
 			},
-			Metrics: config.Metrics{Listen: "127.0.0.1:9464"},
+			Metrics:                 config.Metrics{Listen: "127.0.0.1:9464"},
+			LogMinDurationStatement: 250 * time.Millisecond,
 		},
 		Datasets: []config.Dataset{{
 			Name:                      "users",
@@ -210,7 +211,8 @@ datasets:
 	want := &config.Config{
 		Path: "pgdynamo.yaml",
 		Runtime: config.Runtime{
-			PG: config.PG{Listen: config.DefaultPGListen},
+			PG:                      config.PG{Listen: config.DefaultPGListen},
+			LogMinDurationStatement: config.LogMinDurationDisabled,
 		},
 		Datasets: []config.Dataset{{
 			Name: "Orders", Schema: "app", Description: "all orders", Table: "Orders.v2-prod",

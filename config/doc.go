@@ -1,8 +1,10 @@
 // Package config owns pgdynamo's configuration file: a Spicepod-compatible
 // YAML document (SPEC §2) with pgdynamo's own runtime section. It turns the
 // file into a Config — the PostgreSQL listener and its users, the metrics
-// listener, and one Dataset per DynamoDB table with its params, acceleration
-// and metrics — and says precisely what is wrong when it cannot.
+// listener, the statement-duration log threshold (log_min_duration_statement,
+// with PostgreSQL's values), and one Dataset per DynamoDB table with its
+// params, acceleration and metrics — and says precisely what is wrong when it
+// cannot.
 //
 // # Lifecycle
 //
@@ -41,15 +43,15 @@
 // files against it, and each key carries its reference text beside it —
 // what the value holds, an example, its default or what its absence means,
 // whether it is required, which keys it needs beside it, one line of
-// meaning. Keys exports it, with the
-// refusals of notYet; Reference renders docs/configuration.md from it
-// (go generate ./config runs cmd/genref). Tests fail when the file differs
-// from Reference, when a key lacks its text, when a key the reference lists
-// is not accepted with its example and the keys it needs (or, marked not
-// supported yet, is not refused), when a mapping accepts a key the reference
-// does not list, and when a documented default, required mark or need is
-// not what Resolve does. A key added without its text fails them until it
-// is documented and the file regenerated.
+// meaning. Keys exports it, with the refusals of notYet; Reference renders
+// docs/configuration.md from it (go generate ./config runs cmd/genref).
+// Tests fail when the file differs from Reference, when a key lacks its
+// text, when a key the reference lists is not accepted with its example and
+// the keys it needs (or, marked not supported yet, is not refused), when a
+// mapping accepts a key the reference does not list, and when a documented
+// default, required mark or need is not what Resolve does. A key added
+// without its text fails them until it is documented and the file
+// regenerated.
 //
 // # Keys not supported yet
 //

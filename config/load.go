@@ -209,6 +209,7 @@ const (
 	keyMaxScanItems                 = "max_scan_items"
 	keySnapshotsTrigger             = "snapshots_trigger_threshold"
 	keyDuckDBFile                   = "duckdb_file"
+	keyLogMinDuration               = "log_min_duration_statement" // under runtime
 )
 
 // dsParam is the reference path of a dataset param.
@@ -255,6 +256,10 @@ var rootSpec = fields(
 				"Where `/metrics` (Prometheus), `/healthz` and `/readyz` are served; `pgdynamo serve --metrics-listen` overrides it.").
 				absent("not served")),
 		).about("The metrics and health listener.")),
+		fld(keyLogMinDuration, val("duration (`250ms`, `1s`), whole milliseconds, or `-1`", "250ms",
+			"Log each statement that runs at least this long, at info, with its duration and text (never its "+
+				"parameter values), as PostgreSQL's `log_min_duration_statement`; `0` logs every statement, `-1` none. "+
+				"Failed statements are always logged.").def("-1")),
 	).about("pgdynamo's own settings; every key is optional.")),
 	fld("datasets", listOf(fields(
 		fld("from", val("`dynamodb:<table>`", "dynamodb:users", "The DynamoDB table, by name (not ARN).").req()),

@@ -313,6 +313,37 @@ func (r *resolver) runtime(n *node, c *Config) {
 	m := n.field("metrics")
 	r.mark("runtime.metrics", m)
 	c.Runtime.Metrics.Listen, _ = r.str(m.field("listen"), top, "runtime.metrics.listen")
+	c.Runtime.LogMinDurationStatement = LogMinDurationDisabled
+	if v, st := r.logMinDuration(n.field(keyLogMinDuration), top, "runtime."+keyLogMinDuration); st == stOK {
+		c.Runtime.LogMinDurationStatement = v
+	}
+}
+
+// logMinDuration reads a PostgreSQL-style duration setting: -1 (off), a
+// whole number of milliseconds (PostgreSQL's unit for it), or a Go duration
+// such as 250ms. Validate checks the range.
+func (r *resolver) logMinDuration(n *node, sc scope, key string) (time.Duration, state) {
+	s, st := r.str(n, sc, key)
+	if st != stOK {
+		return 0, st
+	}
+	s = strings.TrimSpace(s)
+	if ms, err := strconv.ParseInt(s, 10, 64); err == nil {
+		if ms == -1 {
+			return LogMinDurationDisabled, stOK
+		}
+		if ms < 0 || ms > int64(maxLogMinDuration/time.Millisecond) {
+			r.fail(n, sc, key, "%s is out of range (%s)", r.show(sc.full(key)), logMinDurationAllowed)
+			return 0, stBad
+		}
+		return time.Duration(ms) * time.Millisecond, stOK
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		r.fail(n, sc, key, "%s is not a duration (%s)", r.show(sc.full(key)), logMinDurationAllowed)
+		return 0, stBad
+	}
+	return v, stOK
 }
 
 func (r *resolver) dataset(i int, n *node) Dataset {
@@ -511,7 +542,13 @@ const (
 	readCapacityAllowed = "read capacity units per second, 0 or more; 0 or omitted for no limit"
 	maxScanItemsAllowed = "items one query may read, 0 or more; 0 or omitted for no limit"
 	snapshotsAllowed    = "batches between snapshots, 0 or more; 0 leaves checkpoints to DuckDB"
+
+	logMinDurationAllowed = "-1 to log no statement durations (the default), 0 to log every statement's, or a duration such as 250ms or 1s; a bare number is milliseconds"
 )
+
+// maxLogMinDuration is PostgreSQL's upper bound for log_min_duration_statement
+// (INT_MAX milliseconds).
+const maxLogMinDuration = 2147483647 * time.Millisecond
 
 // parseColumns reads an on_conflict key: `id`, `(id, version)`, or
 // `("my id", version)` with SQL-style double quotes.

@@ -163,6 +163,9 @@ func (k *checker) runtime() {
 			k.required(-1, "runtime.pg.tls.key", "with runtime.pg.tls (the certificate's private key, a PEM file)")
 		}
 	}
+	if d := k.c.Runtime.LogMinDurationStatement; (d < 0 && d != LogMinDurationDisabled) || d > maxLogMinDuration {
+		k.add(-1, "runtime."+keyLogMinDuration, "%s is out of range (%s)", k.show(-1, "runtime."+keyLogMinDuration, d.String()), logMinDurationAllowed)
+	}
 	if m := k.c.Runtime.Metrics.Listen; m != "" {
 		if _, ok := k.listen("runtime.metrics.listen", m, true); ok && listenOK && m == pg.Listen && !strings.HasSuffix(m, ":0") {
 			k.reportValue("runtime.metrics.listen", m, "%s is also runtime.pg.listen; the metrics listener needs its own address",

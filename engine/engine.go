@@ -42,6 +42,12 @@ type Config struct {
 	Registry *accel.Registry
 	// Now is the clock pgdynamo.datasets computes lag with; nil: time.Now.
 	Now func() time.Time
+	// ServerSettings are settings the server's configuration fixes, by
+	// lower-case name with PostgreSQL's text for the value (e.g.
+	// log_min_duration_statement: 250ms). SHOW, current_setting() and
+	// pg_settings show them; SET refuses them. They never replace a session
+	// setting of the same name.
+	ServerSettings map[string]string
 }
 
 // Validate reports an unusable configuration.

@@ -41,7 +41,7 @@ func (e *Engine) NewSession(ctx context.Context, info wire.SessionInfo) (wire.Se
 	if err != nil {
 		return nil, fmt.Errorf("opening an engine connection: %w", err)
 	}
-	s := &Session{engine: e, conn: conn, settings: newSettings(e.cfg.ServerVersion), log: info.Logger, info: info}
+	s := &Session{engine: e, conn: conn, settings: newSettings(e.cfg.ServerVersion, e.cfg.ServerSettings), log: info.Logger, info: info}
 	if s.log == nil {
 		s.log = e.log
 	}

@@ -164,8 +164,16 @@ type settings struct {
 	values map[string]string
 }
 
-func newSettings(serverVersion string) *settings {
+// newSettings returns a session's settings: the session parameters, and
+// the server's (read-only) settings.
+func newSettings(serverVersion string, server map[string]string) *settings {
 	s := &settings{table: settingsTable(serverVersion), values: map[string]string{}}
+	for name, v := range server {
+		name = canonicalName(name)
+		if _, ok := s.table[name]; !ok {
+			s.table[name] = setting{def: v, readOnly: true}
+		}
+	}
 	s.resetAll()
 	return s
 }

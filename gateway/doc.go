@@ -11,7 +11,11 @@
 // whether or not a metrics listener serves them: each dataset's DynamoDB
 // client is wrapped per dataset (Metrics.WrapAPI) before the catalog loads,
 // so DescribeTable is counted too, and the wire server reports connections
-// and statements through wire.Observer.
+// and statements through wire.Observer. The same wrapper logs DynamoDB
+// throttling (throttlelog.go): a warn line when a call ended throttled or
+// needed throttled retries, at most one per dataset every 10 s, and each
+// retried call at debug. The wire server logs connections, failed
+// statements and those slower than runtime.log_min_duration_statement.
 //
 // cmd/pgdynamo and the end-to-end tests both start pgdynamo through this
 // package, so what the tests exercise is what users run.

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"sync"
 	"time"
 
@@ -116,6 +117,7 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Gateway,
 	// they are kept but not served.
 	registry := prometheus.NewRegistry()
 	metrics := NewMetrics(registry)
+	metrics.SetLogger(log)
 	users := map[string]string{}
 	for _, u := range cfg.Runtime.PG.Users {
 		users[u.Name] = u.Password.Reveal()
@@ -125,7 +127,8 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Gateway,
 	}
 	// The config has no key for the auth method: users log in with
 	// wire's default, SCRAM-SHA-256.
-	wcfg := wire.Config{Users: users, Logger: log, Observer: metrics}
+	wcfg := wire.Config{Users: users, Logger: log, Observer: metrics,
+		LogMinDurationStatement: cfg.Runtime.LogMinDurationStatement}
 	if t := cfg.Runtime.PG.TLS; t != nil {
 		tc, err := loadTLS(t)
 		if err != nil {
@@ -151,7 +154,8 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Gateway,
 			"columns", len(d.Columns.Columns), "approx_items", d.ItemCount)
 	}
 	reg := accel.NewRegistry(cat)
-	eng, err := engine.Open(ctx, engine.Config{Catalog: cat, Logger: log, Copies: copies(cfg), Registry: reg})
+	eng, err := engine.Open(ctx, engine.Config{Catalog: cat, Logger: log, Copies: copies(cfg), Registry: reg,
+		ServerSettings: map[string]string{"log_min_duration_statement": pgMillis(cfg.Runtime.LogMinDurationStatement)}})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cfg.Path, err)
 	}
@@ -174,6 +178,26 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Gateway,
 	go func() { g.served <- g.server.Serve(g.ln) }()
 	log.Info("pgdynamo listening", "addr", g.ln.Addr().String(), "datasets", len(cat.Datasets()))
 	return g, nil
+}
+
+// pgMillis is d as PostgreSQL shows a setting in milliseconds: -1 (any
+// negative d: off) or 0 as they are, else in the largest unit that divides it (250ms, 2s, 1min, 1h, 1d).
+func pgMillis(d time.Duration) string {
+	switch {
+	case d < 0:
+		return "-1"
+	case d == 0:
+		return "0"
+	}
+	for _, u := range []struct {
+		d    time.Duration
+		name string
+	}{{24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "min"}, {time.Second, "s"}, {time.Millisecond, "ms"}} {
+		if d%u.d == 0 {
+			return strconv.FormatInt(int64(d/u.d), 10) + u.name
+		}
+	}
+	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', -1, 64) + "ms"
 }
 
 // loadTLS reads the server certificate and key named by runtime.pg.tls.

@@ -3,10 +3,12 @@ package gateway
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 
@@ -21,9 +23,12 @@ import (
 // text, keys or users.
 //
 // Metrics implements wire.Observer for connections and statements;
-// WrapAPI meters a dataset's DynamoDB calls; ObserveRefresh records an
-// accelerated dataset's refreshes. A nil *Metrics does nothing.
+// WrapAPI meters a dataset's DynamoDB calls (and, with SetLogger, logs their
+// throttling and retries); ObserveRefresh records an accelerated dataset's
+// refreshes. A nil *Metrics does nothing.
 type Metrics struct {
+	log *slog.Logger // for WrapAPI's throttling lines; nil logs nothing
+
 	connsOpen     prometheus.Gauge
 	connsTotal    prometheus.Counter
 	queries       *prometheus.CounterVec   // outcome, sqlstate_class
@@ -151,6 +156,14 @@ func (m *Metrics) ObserveRefresh(dataset string, d time.Duration, rows int64, er
 	m.refreshRows.WithLabelValues(dataset).Set(float64(rows))
 }
 
+// SetLogger makes the APIs WrapAPI wraps from now on log DynamoDB
+// throttling and retries to log (see throttleLog).
+func (m *Metrics) SetLogger(log *slog.Logger) {
+	if m != nil {
+		m.log = log
+	}
+}
+
 // WrapAPI returns api with every call counted under dataset. Scan and Query
 // ask for the consumed capacity when the caller did not (on a copy of the
 // input), so that every read is metered. A nil *Metrics returns api.
@@ -162,6 +175,7 @@ func (m *Metrics) WrapAPI(dataset string, api catalog.API) catalog.API {
 		api:      api,
 		capacity: m.capacity.WithLabelValues(dataset),
 		items:    m.items.WithLabelValues(dataset),
+		log:      newThrottleLog(m.log, dataset),
 	}
 	// Every series exists from the start, so rates and alerts see zeros
 	// rather than gaps.
@@ -193,11 +207,13 @@ func (c *callCounters) count(err error) {
 	}
 }
 
-// meteredAPI is a catalog.API decorator that meters one dataset's calls.
+// meteredAPI is a catalog.API decorator that meters one dataset's calls
+// and logs their throttling.
 type meteredAPI struct {
 	api                   catalog.API
 	scan, query, describe callCounters
 	capacity, items       prometheus.Counter
+	log                   *throttleLog
 }
 
 func (w *meteredAPI) Scan(ctx context.Context, in *dynamodb.ScanInput, optFns ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error) {
@@ -210,6 +226,9 @@ func (w *meteredAPI) Scan(ctx context.Context, in *dynamodb.ScanInput, optFns ..
 	w.scan.count(err)
 	if out != nil {
 		w.read(out.Count, out.ConsumedCapacity)
+		w.log.call(opScan, out.ResultMetadata, err)
+	} else {
+		w.log.call(opScan, middleware.Metadata{}, err)
 	}
 	return out, err
 }
@@ -224,6 +243,9 @@ func (w *meteredAPI) Query(ctx context.Context, in *dynamodb.QueryInput, optFns 
 	w.query.count(err)
 	if out != nil {
 		w.read(out.Count, out.ConsumedCapacity)
+		w.log.call(opQuery, out.ResultMetadata, err)
+	} else {
+		w.log.call(opQuery, middleware.Metadata{}, err)
 	}
 	return out, err
 }
@@ -231,6 +253,11 @@ func (w *meteredAPI) Query(ctx context.Context, in *dynamodb.QueryInput, optFns 
 func (w *meteredAPI) DescribeTable(ctx context.Context, in *dynamodb.DescribeTableInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error) {
 	out, err := w.api.DescribeTable(ctx, in, optFns...)
 	w.describe.count(err)
+	if out != nil {
+		w.log.call(opDescribeTable, out.ResultMetadata, err)
+	} else {
+		w.log.call(opDescribeTable, middleware.Metadata{}, err)
+	}
 	return out, err
 }
 

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgproto3"
 
@@ -53,6 +54,11 @@ type conn struct {
 	tx       TxStatus
 	extended extendedState
 	timer    stmtTimer // the statement being worked on, for the Observer
+	current  stmtText  // the statement being worked on, for the log
+
+	remote     string    // the client's address, for the log
+	opened     time.Time // when the session logged in
+	statements int64     // statements ended, for the closing log line
 
 	// ctx ends when the client disconnects or the server aborts.
 	ctx      context.Context
@@ -65,7 +71,7 @@ type conn struct {
 
 func (s *Server) newConn(nc net.Conn) *conn {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &conn{server: s, nc: nc, log: s.log, ctx: ctx, cancel: cancel, tx: TxIdle}
+	return &conn{server: s, nc: nc, log: s.log, ctx: ctx, cancel: cancel, tx: TxIdle, remote: nc.RemoteAddr().String()}
 }
 
 func (c *conn) serve() {
@@ -75,15 +81,13 @@ func (c *conn) serve() {
 	defer func() { c.netConn().Close() }()
 	if err := c.startup(); err != nil {
 		if !errors.Is(err, io.EOF) && !errors.Is(err, errHandled) {
-			c.log.Debug("startup failed", "remote", c.nc.RemoteAddr().String(), "err", err)
+			c.log.Debug("startup failed", "remote", c.remote, "err", err)
 		}
 		return
 	}
 	defer c.server.cancels.remove(c.pid)
 	defer c.session.Close()
-	if err := c.loop(); err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
-		c.log.Info("connection ended", "err", err)
-	}
+	c.logClosed(c.loop())
 }
 
 // watchDisconnect reads the socket ahead of the protocol so that a client
@@ -268,8 +272,8 @@ func (c *conn) readyForQuery() {
 }
 
 // sendError writes an ErrorResponse with every field clients read and
-// returns its SQLSTATE.
-func (c *conn) sendError(err error) pgerror.Code {
+// returns the error as sent.
+func (c *conn) sendError(err error) *pgerror.Error {
 	pe := pgerror.Flatten(err)
 	sev := string(pe.Severity)
 	c.be.Send(&pgproto3.ErrorResponse{
@@ -281,10 +285,7 @@ func (c *conn) sendError(err error) pgerror.Code {
 		Hint:                pe.Hint,
 		Position:            int32(pe.Position),
 	})
-	if pe.Code == pgerror.InternalError {
-		c.log.Error("internal error", "err", err)
-	}
-	return pe.Code
+	return pe
 }
 
 // complete ends a statement that succeeded: CommandComplete with tag. With
@@ -292,22 +293,30 @@ func (c *conn) sendError(err error) pgerror.Code {
 // statement once.
 func (c *conn) complete(tag []byte) {
 	c.be.Send(&pgproto3.CommandComplete{CommandTag: tag})
-	c.statementDone("")
+	c.statementDone(nil, tag)
 }
 
 // fail ends a statement (or the extended-protocol message) that failed:
 // ErrorResponse for err, and an open transaction marked failed.
 func (c *conn) fail(err error) {
-	code := c.sendError(err)
+	pe := c.sendError(err)
 	if c.tx == TxActive {
 		c.tx = TxFailed
 	}
-	c.statementDone(code)
+	c.statementDone(pe, nil)
 }
 
-// statementDone reports the end of the timed statement to the Observer.
-func (c *conn) statementDone(code pgerror.Code) {
-	c.server.cfg.Observer.StatementDone(c.timer.stop(), string(code))
+// statementDone reports the end of the timed statement, failed (pe set) or
+// completed with tag, to the Observer and the log.
+func (c *conn) statementDone(pe *pgerror.Error, tag []byte) {
+	d := c.timer.stop()
+	code := ""
+	if pe != nil {
+		code = string(pe.Code)
+	}
+	c.statements++
+	c.server.cfg.Observer.StatementDone(d, code)
+	c.logStatement(d, pe, tag)
 }
 
 func (c *conn) sendNotice(n *pgerror.Error) {

@@ -31,6 +31,14 @@
 // (ErrorResponse), in both protocols; those two tell Config.Observer
 // (observer.go), with the accept loop's opened and closed connections, so
 // metrics need no hooks elsewhere and this package no metrics library.
+// The same two points write the statement log lines (log.go) through
+// Config.Logger, scoped to the session (pid, user, database,
+// application_name): every failed statement with its SQLSTATE and text, and
+// each completed one's duration — at info past
+// Config.LogMinDurationStatement, else at debug — with "connection opened"
+// and "connection closed" around them. Bound parameter values are known to
+// the log only to be cut out of error messages that quote them; passwords
+// and cancel keys never reach it.
 //
 // Cursors (cursor.go) are portals too: DECLARE opens one over its query,
 // FETCH reads it forward, CLOSE ends it; WITH HOLD cursors outlive their

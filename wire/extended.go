@@ -2,6 +2,7 @@ package wire
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -21,6 +22,7 @@ type preparedStatement struct {
 // formats, and once executed, its open result.
 type portal struct {
 	stmt    Statement // nil for an empty query
+	text    stmtText  // for the log: the statement's text and bound values
 	formats []pgtypes.Format
 	schema  *arrow.Schema
 
@@ -89,6 +91,8 @@ func (c *conn) closeTransactionPortals() {
 // handleExtended runs one extended-protocol message. An error return means
 // the message failed and the caller skips to Sync.
 func (c *conn) handleExtended(msg pgproto3.FrontendMessage) error {
+	// Each message says which statement it works on, if any.
+	c.current = stmtText{}
 	switch m := msg.(type) {
 	case *pgproto3.Parse:
 		return c.parse(m)
@@ -117,6 +121,7 @@ func (c *conn) parse(m *pgproto3.Parse) error {
 			return pgerror.New(pgerror.DuplicatePreparedStatement, "prepared statement %q already exists", m.Name)
 		}
 	}
+	c.current = stmtText{sql: m.Query}
 	ctx := c.beginStatement()
 	defer c.endStatement()
 	prepared, err := c.session.Prepare(ctx, m.Query, m.ParameterOIDs)
@@ -126,6 +131,22 @@ func (c *conn) parse(m *pgproto3.Parse) error {
 	st.statements[m.Name] = &preparedStatement{sql: m.Query, prepared: prepared}
 	c.be.Send(&pgproto3.ParseComplete{})
 	return nil
+}
+
+// rawParams are a Bind's parameter values as sent (copied: the message's
+// buffer is reused), for the log to keep out of its lines.
+func rawParams(raw [][]byte, formats []pgtypes.Format) paramValues {
+	out := make(paramValues, len(raw))
+	for i, r := range raw {
+		switch {
+		case r == nil:
+		case formats[i] == pgtypes.TextFormat:
+			out[i] = string(r)
+		default:
+			out[i] = slices.Clone(r)
+		}
+	}
+	return out
 }
 
 // formatsFor applies Bind's format-code rule: none means text, one means
@@ -160,6 +181,7 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 	if !ok {
 		return pgerror.New(pgerror.InvalidSQLStatementName, "prepared statement %q does not exist", m.PreparedStatement)
 	}
+	c.current = stmtText{sql: ps.sql}
 	if m.DestinationPortal != "" {
 		if _, dup := st.portals[m.DestinationPortal]; dup {
 			return pgerror.New(pgerror.DuplicateCursor, "portal %q already exists", m.DestinationPortal)
@@ -180,10 +202,14 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 	for i, raw := range m.Parameters {
 		v, err := pgtypes.DecodeParam(oids[i], paramFormats[i], raw)
 		if err != nil {
+			// The message may quote the value: the log must not.
+			c.current.params = rawParams(m.Parameters, paramFormats)
 			return &pgerror.Error{Code: pgerror.InvalidTextRepresentation, Message: err.Error(), Err: err}
 		}
 		params[i] = v
 	}
+	// The values are known to the log only to be kept out of it.
+	c.current.params = params
 	schema := ps.prepared.Schema()
 	ncols := 0
 	if schema != nil {
@@ -199,7 +225,7 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 		cancel()
 		return err
 	}
-	st.portals[m.DestinationPortal] = &portal{stmt: stmt, formats: resultFormats, schema: schema, ctx: ctx, cancel: cancel}
+	st.portals[m.DestinationPortal] = &portal{stmt: stmt, text: c.current, formats: resultFormats, schema: schema, ctx: ctx, cancel: cancel}
 	c.be.Send(&pgproto3.BindComplete{})
 	return nil
 }
@@ -211,6 +237,7 @@ func (c *conn) describe(m *pgproto3.Describe) error {
 		if !ok {
 			return pgerror.New(pgerror.InvalidSQLStatementName, "prepared statement %q does not exist", m.Name)
 		}
+		c.current = stmtText{sql: ps.sql}
 		c.be.Send(&pgproto3.ParameterDescription{ParameterOIDs: ps.prepared.ParamOIDs()})
 		return c.sendDescription(ps.prepared.Schema(), nil)
 	}
@@ -218,6 +245,7 @@ func (c *conn) describe(m *pgproto3.Describe) error {
 	if !ok {
 		return pgerror.New(pgerror.InvalidCursorName, "portal %q does not exist", m.Name)
 	}
+	c.current = p.text
 	if p.stmt != nil {
 		if cur := p.stmt.Cursor(); cur.Op == FetchCursor {
 			// FETCH returns the cursor's columns.
@@ -250,6 +278,7 @@ func (c *conn) execute(m *pgproto3.Execute) error {
 	if !ok {
 		return pgerror.New(pgerror.InvalidCursorName, "portal %q does not exist", m.Portal)
 	}
+	c.current = p.text
 	if p.stmt == nil {
 		c.be.Send(&pgproto3.EmptyQueryResponse{})
 		return nil

@@ -15,6 +15,7 @@ import (
 // simpleQuery runs a Query message: every statement in order, stopping at
 // the first error, then ReadyForQuery.
 func (c *conn) simpleQuery(sql string) {
+	c.current = stmtText{sql: sql}
 	defer c.readyForQuery()
 	ctx := c.beginStatement()
 	defer c.endStatement()

@@ -45,6 +45,12 @@ type Config struct {
 	// Observer, when set, is told about connections and statements
 	// (metrics); nil observes nothing.
 	Observer Observer
+	// LogMinDurationStatement is PostgreSQL's log_min_duration_statement: a
+	// statement that completes in at least this long is logged at info with
+	// its duration and text (log.go); the others at debug. 0 logs every
+	// statement at info — the zero Config does — and a negative value (-1,
+	// PostgreSQL's default) none.
+	LogMinDurationStatement time.Duration
 }
 
 // Server accepts PostgreSQL connections and runs them against an Engine.

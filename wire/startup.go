@@ -115,6 +115,7 @@ func (c *conn) login(m *pgproto3.StartupMessage) error {
 	}
 	if c.server.cfg.RequireTLS && !c.encrypted() {
 		// 28000, as PostgreSQL answers when pg_hba.conf has only hostssl lines.
+		c.log.Warn("connection refused: TLS is required", "user", user, "database", database, "remote", c.remote)
 		return c.fatal(pgerror.New(pgerror.InvalidAuthorizationSpec, "this server accepts only TLS connections").
 			WithHint("Connect with sslmode=require."))
 	}
@@ -123,7 +124,7 @@ func (c *conn) login(m *pgproto3.StartupMessage) error {
 	}
 	c.pid = c.server.nextPID.Add(1)
 	c.secret = newSecretKey()
-	c.log = c.server.log.With("pid", c.pid, "user", user, "application_name", m.Parameters["application_name"])
+	c.log = c.server.log.With("pid", c.pid, "user", user, "database", database, "application_name", m.Parameters["application_name"])
 
 	params := map[string]string{}
 	for k, v := range m.Parameters {
@@ -134,7 +135,9 @@ func (c *conn) login(m *pgproto3.StartupMessage) error {
 		ProcessID: c.pid, Params: params, Logger: c.log,
 	})
 	if err != nil {
-		return c.fatal(pgerror.Flatten(err))
+		pe := pgerror.Flatten(err)
+		c.log.Log(c.ctx, errorLevel(pe.Code), "connection refused", "remote", c.remote, "sqlstate", string(pe.Code), "message", pe.Message)
+		return c.fatal(pe)
 	}
 	c.session = session
 	c.server.cancels.add(c.pid, c.secret, c)
@@ -144,7 +147,7 @@ func (c *conn) login(m *pgproto3.StartupMessage) error {
 		c.be.Send(&pgproto3.ParameterStatus{Name: kv[0], Value: kv[1]})
 	}
 	c.be.Send(&pgproto3.BackendKeyData{ProcessID: c.pid, SecretKey: c.secret})
-	c.log.Debug("session started")
+	c.logOpened()
 	c.readyForQuery()
 	return nil
 }

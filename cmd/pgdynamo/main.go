@@ -32,10 +32,32 @@ func main() {
 const usage = `pgdynamo: a PostgreSQL wire-protocol gateway over Amazon DynamoDB
 
 Usage:
-  pgdynamo serve --config FILE [--listen ADDR] [--metrics-listen ADDR] [--log-level LEVEL]
+  pgdynamo serve --config FILE [--listen ADDR] [--metrics-listen ADDR] [--log-level LEVEL] [--log-format FORMAT]
   pgdynamo check --config FILE
   pgdynamo version
+  pgdynamo help [COMMAND]
+
+Run "pgdynamo COMMAND --help" for a command's flags.
 `
+
+// commands describes each command for its --help.
+var commands = map[string]struct{ synopsis, about string }{
+	"serve": {
+		"pgdynamo serve --config FILE [--listen ADDR] [--metrics-listen ADDR] [--log-level LEVEL] [--log-format FORMAT]",
+		"Serves SQL over the configured DynamoDB tables until SIGINT or SIGTERM, then drains.\n" +
+			"Logs go to stderr: connections, failed statements (with their SQLSTATE), statements slower\n" +
+			"than runtime.log_min_duration_statement, DynamoDB throttling and dataset state changes.",
+	},
+	"check": {
+		"pgdynamo check --config FILE",
+		"Validates the configuration file, resolves credentials, describes every dataset's table\n" +
+			"and prints the inferred schemas; exits 1 on any problem.",
+	},
+	"version": {
+		"pgdynamo version",
+		"Prints pgdynamo's version and the PostgreSQL version it speaks as.",
+	},
+}
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
@@ -47,15 +69,84 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return cmdServe(ctx, args[1:], stdout, stderr)
 	case "check":
 		return cmdCheck(ctx, args[1:], stdout, stderr)
-	case "version", "--version", "-v":
-		fmt.Fprintf(stdout, "pgdynamo %s (PostgreSQL protocol 3.0, server_version %s)\n", version, engine.DefaultServerVersion)
-		return 0
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return 0
+	case "version":
+		return cmdVersion(args[1:], stdout, stderr)
+	case "--version", "-version", "-v":
+		return cmdVersion(nil, stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		return cmdHelp(args[1:], stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "pgdynamo: unknown command %q\n\n%s", args[0], usage)
 	return 2
+}
+
+// cmdHelp prints the usage, or with a command name that command's.
+func cmdHelp(args []string, stdout, stderr io.Writer) int {
+	switch len(args) {
+	case 0:
+		fmt.Fprint(stdout, usage)
+		return 0
+	case 1:
+		if _, ok := commands[args[0]]; ok {
+			return run(context.Background(), []string{args[0], "--help"}, stdout, stderr)
+		}
+		fmt.Fprintf(stderr, "pgdynamo help: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	fmt.Fprintf(stderr, "pgdynamo help: one command at most\n\n%s", usage)
+	return 2
+}
+
+func cmdVersion(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("version")
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
+	}
+	fmt.Fprintf(stdout, "pgdynamo %s (PostgreSQL protocol 3.0, server_version %s)\n", version, engine.DefaultServerVersion)
+	return 0
+}
+
+// newFlagSet returns the flag set of a command of commands.
+func newFlagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	// parseFlags prints the usage itself, to stdout for --help.
+	fs.Usage = func() {}
+	return fs
+}
+
+// parseFlags parses a command's flags. ok is false when the command must
+// not run, with the exit code: 0 after --help (or -h), which prints the
+// command's usage to stdout; 2 for a bad flag or a stray argument, with the
+// problem and the usage on stderr.
+func parseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (code int, ok bool) {
+	fs.SetOutput(stderr)
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		printUsage(stdout, fs)
+		return 0, false
+	case err != nil:
+		// The flag package has printed the problem.
+		printUsage(stderr, fs)
+		return 2, false
+	case fs.NArg() > 0:
+		fmt.Fprintf(stderr, "pgdynamo %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		printUsage(stderr, fs)
+		return 2, false
+	}
+	return 0, true
+}
+
+func printUsage(w io.Writer, fs *flag.FlagSet) {
+	c := commands[fs.Name()]
+	fmt.Fprintf(w, "Usage:\n  %s\n\n%s\n", c.synopsis, c.about)
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	if n > 0 {
+		fmt.Fprint(w, "\nFlags:\n")
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+	}
 }
 
 type commonFlags struct {
@@ -68,12 +159,28 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
 }
 
-func newLogger(w io.Writer, level string) (*slog.Logger, error) {
+// newLogger returns the process's logger: text (logfmt) or JSON lines, one
+// record a line, on w. In JSON, durations are written as Go duration text
+// ("1.5s"), as in text; statement durations are duration_ms numbers in both.
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
 		return nil, fmt.Errorf("--log-level %q: use debug, info, warn or error", level)
 	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+	opts := &slog.HandlerOptions{Level: l}
+	switch strings.ToLower(format) {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		opts.ReplaceAttr = func(_ []string, a slog.Attr) slog.Attr {
+			if a.Value.Kind() == slog.KindDuration {
+				a.Value = slog.StringValue(a.Value.Duration().String())
+			}
+			return a
+		}
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: use text or json", format)
 }
 
 // loadConfig loads and resolves the file; the environment is read here and
@@ -89,12 +196,11 @@ func loadConfig(path string) (*config.Config, error) {
 }
 
 func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("check")
 	var common commonFlags
 	common.register(fs)
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
 	}
 	cfg, err := loadConfig(common.config)
 	if err != nil {
@@ -170,16 +276,16 @@ func quoteIfNeeded(name string) string {
 }
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("serve")
 	var common commonFlags
 	common.register(fs)
 	listen := fs.String("listen", "", "PostgreSQL listen address (overrides runtime.pg.listen)")
 	metricsListen := fs.String("metrics-listen", "", "metrics, /healthz and /readyz listen address (overrides runtime.metrics.listen)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	logFormat := fs.String("log-format", "text", "text (logfmt lines) or json (one JSON object a line)")
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
 	}
-	log, err := newLogger(stderr, common.logLevel)
+	log, err := newLogger(stderr, common.logLevel, *logFormat)
 	if err != nil {
 		fmt.Fprintf(stderr, "pgdynamo: %v\n", err)
 		return 2

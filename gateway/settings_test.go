@@ -1,0 +1,29 @@
+package gateway_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/pgdynamo/pgdynamo/config"
+	"github.com/pgdynamo/pgdynamo/gateway"
+)
+
+// TestPGMillis: log_min_duration_statement shows as PostgreSQL shows it.
+func TestPGMillis(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		config.LogMinDurationDisabled: "-1",
+		0:                             "0",
+		250 * time.Millisecond:        "250ms",
+		1500 * time.Millisecond:       "1500ms",
+		2 * time.Second:               "2s",
+		90 * time.Second:              "90s",
+		time.Minute:                   "1min",
+		3 * time.Hour:                 "3h",
+		48 * time.Hour:                "2d",
+		500 * time.Microsecond:        "0.5ms",
+	} {
+		if got := gateway.PGMillis(d); got != want {
+			t.Errorf("%v: %q, want %q", d, got, want)
+		}
+	}
+}
