@@ -9,7 +9,6 @@ package ddbproxy
 import (
 	"bytes"
 	"io"
-	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -109,14 +108,6 @@ func (p *Proxy) Count(op string) int {
 	return p.counts[op]
 }
 
-// Counts returns how many requests of each operation reached the proxy
-// while it was up.
-func (p *Proxy) Counts() map[string]int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return maps.Clone(p.counts)
-}
-
 // ResetCounts sets every count to zero.
 func (p *Proxy) ResetCounts() {
 	p.mu.Lock()
@@ -137,4 +128,16 @@ func (p *Proxy) Release() {
 	defer p.mu.Unlock()
 	close(p.held)
 	p.hold = nil
+}
+
+// Counts returns how many requests of each operation reached the proxy
+// while it was up.
+func (p *Proxy) Counts() map[string]int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make(map[string]int, len(p.counts))
+	for op, n := range p.counts {
+		out[op] = n
+	}
+	return out
 }
