@@ -9,8 +9,8 @@ import (
 )
 
 // TestEveryProblemInOneRun: a file with problems of every kind — unknown
-// keys and wrong shapes (found by Parse), bad values, missing required keys,
-// unset references and keys not supported yet (found by Resolve) — gets
+// keys and wrong shapes (found by Parse), bad values, missing required keys
+// and unset references (found by Resolve and its validation) — gets
 // every one of them from one Parse and Resolve, as pgdynamo check runs them,
 // and nothing twice.
 func TestEveryProblemInOneRun(t *testing.T) {
@@ -35,7 +35,7 @@ datasets:
       time_format: [a]
     acceleration:
       mode: disk
-      refresh_mode: changes
+      refresh_check_interval: 0s
 `)
 	want := []string{
 		`pgdynamo.yaml:5: runtime.pg.lisen: unknown key (did you mean listen?)`,
@@ -45,7 +45,7 @@ datasets:
 		`pgdynamo.yaml:17: dataset "orders": params.dynamodb_aws_region is required (the AWS region that holds the table, e.g. us-west-2)`,
 		`pgdynamo.yaml:18: dataset "orders": params.time_format: must be a single value, not a list`,
 		`pgdynamo.yaml:20: dataset "orders": acceleration.mode: "disk" is not supported (memory or file)`,
-		`pgdynamo.yaml:21: dataset "orders": acceleration.refresh_mode: "changes" is not supported yet: DynamoDB Streams CDC is still to come (use refresh_mode: full, with refresh_check_interval to reload periodically)`,
+		`pgdynamo.yaml:21: dataset "orders": acceleration.refresh_check_interval: "0s" must be more than 0 (e.g. 10m; omit it to load once at start-up)`,
 	}
 	f, err := config.Parse("pgdynamo.yaml", data)
 	if f == nil {
@@ -61,30 +61,31 @@ datasets:
 }
 
 // TestWrongShapeIsNotAlsoMissing: a value of the wrong shape is reported
-// once, by Parse; Resolve does not add that it is required or has no action.
+// once, by Parse; Resolve does not add that it is required.
 func TestWrongShapeIsNotAlsoMissing(t *testing.T) {
 	data := doc(`
 version: [v1]
 kind: Spicepod
 secrets:
   - from: {store: env}
+runtime:
+  pg:
+    users:
+      - name: grafana
+        password: [secret]
 datasets:
   - from: dynamodb:users
     name: [users]
     params: [dynamodb_aws_region]
-    acceleration:
-      on_conflict:
-        id: [upsert]
   - just a string
 `)
 	want := []string{
 		`pgdynamo.yaml:1: version: must be a single value, not a list`,
 		`pgdynamo.yaml:4: secrets[0].from: must be a single value, not a mapping`,
-		`pgdynamo.yaml:7: datasets[0]: name: must be a single value, not a list`,
-		`pgdynamo.yaml:8: datasets[0]: params: must be a mapping of keys (dynamodb_aws_region, dynamodb_aws_access_key_id, dynamodb_aws_secret_access_key, dynamodb_aws_session_token, dynamodb_endpoint, unnest_depth, schema_infer_max_records, scan_segments, time_format, ready_lag, scan_interval, replication_invalid_checkpoint_behavior, read_capacity_limit, max_scan_items), not a list`,
-		`pgdynamo.yaml:10: datasets[0]: acceleration.on_conflict is not supported yet: it applies to refresh_mode: changes, and DynamoDB Streams CDC is still to come (remove it)`,
-		`pgdynamo.yaml:11: datasets[0]: acceleration.on_conflict.id: must be a single value, not a list`,
-		`pgdynamo.yaml:12: datasets[1]: must be a mapping of keys (from, name, description, params, acceleration, metrics), not a single value`,
+		`pgdynamo.yaml:9: runtime.pg.users[0].password: must be a single value, not a list`,
+		`pgdynamo.yaml:12: datasets[0]: name: must be a single value, not a list`,
+		`pgdynamo.yaml:13: datasets[0]: params: must be a mapping of keys (dynamodb_aws_region, dynamodb_aws_access_key_id, dynamodb_aws_secret_access_key, dynamodb_aws_session_token, dynamodb_endpoint, unnest_depth, schema_infer_max_records, scan_segments, time_format, ready_lag, scan_interval, replication_invalid_checkpoint_behavior, read_capacity_limit, max_scan_items), not a list`,
+		`pgdynamo.yaml:14: datasets[1]: must be a mapping of keys (from, name, description, params, acceleration, metrics), not a single value`,
 	}
 	f, _ := config.Parse("pgdynamo.yaml", data)
 	if f == nil {

@@ -212,6 +212,9 @@ const (
 	keyLogMinDuration               = "log_min_duration_statement" // under runtime
 )
 
+// streamKeyNeeds is what the keys of DynamoDB Streams CDC need beside them.
+var streamKeyNeeds = []string{"datasets[].acceleration.refresh_mode: " + RefreshChanges, "datasets[].acceleration.on_conflict"}
+
 // dsParam is the reference path of a dataset param.
 func dsParam(key string) string { return "datasets[].params." + key }
 
@@ -289,12 +292,12 @@ var rootSpec = fields(
 				"Strings that match become `timestamptz` (layout with a zone) or `timestamp`.").
 				absent("RFC 3339 with an optional fraction")),
 			fld(keyReadyLag, val(kindDuration, "1s", "Streams: the dataset reports ready once its lag is below this.").
-				def(DefaultReadyLag.String())),
+				def(DefaultReadyLag.String()).with(streamKeyNeeds...)),
 			fld(keyScanInterval, val(kindDuration, "100ms", "Streams: how long an idle shard waits before it is polled again.").
-				def(DefaultScanInterval.String())),
+				def(DefaultScanInterval.String()).with(streamKeyNeeds...)),
 			fld(keyReplicationInvalidCheckpoint, val("`restart` or `error`", CheckpointError,
 				"Streams: what a trimmed or expired stream position does: a logged re-bootstrap, or state `error`.").
-				def(CheckpointRestart)),
+				def(CheckpointRestart).with(streamKeyNeeds...)),
 			fld(keyReadCapacity, val("number, 0 or more", "50",
 				"Read capacity units per second that every read of the table shares; 0 is unlimited.").def("0")),
 			fld(keyMaxScanItems, val("whole number, 0 or more", "1000000", "Items one query may read; 0 is unlimited.").def("0")),
@@ -312,10 +315,12 @@ var rootSpec = fields(
 				absent("loaded once at start-up")),
 			fld("on_conflict", (&spec{shape: pairs, doc: keyDoc{
 				kind: "`column: upsert` or `(partition_key, sort_key): upsert`", example: "{id: upsert}"}}).
-				about("For `refresh_mode: changes`: the table's key columns, whose records are upserted.")),
+				about("For `refresh_mode: changes`: the table's key columns, whose records are upserted.").
+				with("datasets[].acceleration.refresh_mode: "+RefreshChanges)),
 			fld("params", fields(
 				fld(keySnapshotsTrigger, val("whole number, 0 or more", "5",
-					"`mode: file`: a durable snapshot every N applied stream batches; 0 leaves checkpoints to DuckDB.").def("0")),
+					"`mode: file`: a durable snapshot every N applied stream batches; 0 leaves checkpoints to DuckDB.").def("0").
+					with(append([]string{"datasets[].acceleration.mode: " + ModeFile}, streamKeyNeeds...)...)),
 				fld(keyDuckDBFile, val(kindPath, ".pgdynamo/public.users.duckdb",
 					"The DuckDB file, relative to the configuration file's directory; one per dataset.").
 					absent("`.pgdynamo/<schema>.<name>.duckdb`, lower-case, beside the configuration file").
@@ -326,7 +331,7 @@ var rootSpec = fields(
 		fld("metrics", listOf(fields(
 			fld("name", val(orList(quoted(metricNames)), MetricLagMS, "A stream metric to export, labelled by dataset.").req()),
 			fld("enabled", val(kindBool, "true", "Whether the metric is exported.").def("true")),
-		)).about("The dataset's stream metrics. The gateway's own metrics are always exported.")),
+		)).about("The dataset's stream metrics. The gateway's own metrics are always exported.").with(streamKeyNeeds...)),
 	)).about("One entry per DynamoDB table served as an SQL table.")),
 )
 

@@ -53,7 +53,7 @@ func Reference() []byte {
 	}
 	for i, k := range Keys() {
 		if startsGroup(k) {
-			table("`"+k.Path+"`", k.Meaning+absentText(k)+notYetText(k))
+			table("`"+k.Path+"`", k.Meaning+needsText(k)+absentText(k)+notYetText(k))
 			continue
 		}
 		if i == 0 {

@@ -223,26 +223,42 @@ func (tr *tree) del(path string) {
 	}
 }
 
-// use sets path to its example with its companions. A section or list
-// without an example gets every key below it that has one, leaving out keys
-// not supported yet unless the section itself is one.
+// use sets path to its example, with the keys it needs and every required
+// key. A section or list, which has no example, is written with its
+// required keys only (each key below it is used on its own).
 func (tr *tree) use(path string) {
+	tr.needs(tr.place(path))
+	// A key needs what the sections and lists that hold it need.
+	for p := parentKey(path); p != ""; p = parentKey(p) {
+		if k, ok := tr.keys[p]; ok {
+			tr.needs(k)
+		}
+	}
+	tr.fillRequired()
+}
+
+// parentKey is the key that holds path: "datasets[].metrics[].name" →
+// "datasets[].metrics".
+func parentKey(path string) string {
+	p, _ := splitPath(path)
+	return strings.TrimSuffix(p, "[]")
+}
+
+// place sets path to its example, or writes the section or list.
+func (tr *tree) place(path string) config.Key {
 	k, ok := tr.keys[path]
 	if !ok {
 		tr.t.Fatalf("%s is not a key of config.Keys", path)
 	}
-	if k.Example != "" {
+	switch {
+	case k.Example != "":
 		tr.set(path, tr.value(k.Example))
-	} else {
-		for _, q := range config.Keys() {
-			below := strings.HasPrefix(q.Path, path+".") || strings.HasPrefix(q.Path, path+"[].")
-			if below && q.Example != "" && (q.NotYet == "" || q.NotYetValue != "" || k.NotYet != "") {
-				tr.use(q.Path)
-			}
-		}
+	case k.Kind == config.KindList:
+		tr.at(path+"[]", true)
+	default:
+		tr.at(path, true)
 	}
-	tr.needs(k)
-	tr.fillRequired()
+	return k
 }
 
 // needs sets the keys k needs beside it: to the value given, else to
@@ -366,7 +382,7 @@ func TestReferenceKeysAccepted(t *testing.T) {
 			}
 			if len(k.Needs) > 0 && !notYet {
 				alone := newTree(t)
-				alone.set(rk.path, alone.value(k.Example))
+				alone.place(rk.path)
 				alone.fillRequired()
 				if _, ps := alone.resolve(); len(ps) == 0 {
 					t.Errorf("%s is valid without %v: it does not need them", rk.path, k.Needs)
