@@ -28,6 +28,31 @@
 // known, the dataset (by name, or datasets[i] when it has none) and the full
 // key path, and saying what is allowed.
 //
+// One run shows every problem of a file: when the YAML is readable but has
+// problems of shape, Load returns them together with a File holding the
+// rest (unknown keys left out, wrong-shaped values absent), and resolving
+// that File reports Load's problems along with its own — bad values,
+// missing keys, unset references, keys not supported yet — without adding
+// "is required" for a value that is there in the wrong shape. Load returns
+// no File only when there is nothing to resolve (unreadable, not YAML,
+// empty); callers resolve whenever the File is not nil.
+//
+// # The key table and the reference
+//
+// rootSpec (load.go) is the one list of accepted keys: the parser checks
+// files against it, and each key carries its reference text beside it —
+// what the value holds, an example, its default or what its absence means,
+// whether it is required, which keys it needs beside it, one line of
+// meaning. Keys exports it, with the refusals of notYet; Reference renders
+// docs/configuration.md from it (go generate ./config runs cmd/genref).
+// Tests fail when the file differs from Reference, when a key lacks its
+// text, when a key the reference lists is not accepted with its example and
+// the keys it needs (or, marked not supported yet, is not refused), when a
+// mapping accepts a key the reference does not list, and when a documented
+// default, required mark or need is not what Resolve does. A key added
+// without its text fails them until it is documented and the file
+// regenerated.
+//
 // # Keys not supported yet
 //
 // Every key does what examples/pgdynamo.yaml says or is refused (SPEC §8).
@@ -61,8 +86,7 @@
 //
 // # Known debts
 //
-//   - The first step's problems (syntax, shape, unknown keys) are returned
-//     without the second step's; a file with both shows them in two runs.
+//   - A YAML syntax error stops everything: the file has no tree to resolve.
 //   - yaml.v3 has no typed syntax error; the line is read from its message.
 //   - A << merge whose value is not a mapping is ignored, not reported, and
 //     anchors can only be defined under known keys (no top-level x- blocks).

@@ -16,3 +16,11 @@ func (f *File) ResolveAll(lookup func(string) (string, bool)) (*Config, error) {
 	c, probs := f.resolve(lookup)
 	return c, probs.err()
 }
+
+// WithoutSource is c without the record of where its values came from, so
+// that tests can compare Configs resolved from different files.
+func WithoutSource(c *Config) *Config {
+	d := *c
+	d.src = nil
+	return &d
+}

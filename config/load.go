@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -17,14 +18,18 @@ import (
 // checked (every key is known, every value has the right form — a single
 // value, a mapping or a list) but references are not expanded, defaults are
 // not applied and values are not validated. Resolve turns it into a Config.
+//
+// A File may carry the problems Parse found (see Parse): Resolve then
+// reports them along with its own, so that one run shows every problem.
 type File struct {
-	Path string // as given to Load or Parse; used in every message
-	root *node
+	Path  string // as given to Load or Parse; used in every message
+	root  *node
+	probs Problems        // what Parse found; Resolve repeats them
+	shape map[string]bool // full key paths whose value had the wrong shape
 }
 
 // Load reads and strictly parses the file at path (unknown keys are
-// errors) without resolving references. The error, if any, is a Problems
-// listing everything found.
+// errors) without resolving references; see Parse.
 func Load(path string) (*File, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -43,9 +48,20 @@ func errText(err error) string {
 }
 
 // Parse strictly parses data as a configuration file without resolving
-// references; path is used only in messages.
+// references; path is used only in messages. The error, if any, is a
+// Problems listing everything found.
+//
+// When the data is YAML but has problems of shape (unknown keys, a list
+// where a single value belongs, a key set twice, a second document), Parse
+// returns both the error and a File holding what it could read: unknown
+// keys left out, wrong-shaped values absent. Resolving that File reports
+// Parse's problems together with its own, and nothing more about the
+// values whose shape was wrong, so a caller that resolves whenever the File
+// is not nil shows every problem of the file in one run. The File is nil
+// only when there is nothing to resolve: the file cannot be read, is not
+// YAML, or is empty.
 func Parse(path string, data []byte) (*File, error) {
-	p := &parser{file: path}
+	p := &parser{file: path, shape: map[string]bool{}}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	err := dec.Decode(&doc)
@@ -72,11 +88,10 @@ func Parse(path string, data []byte) (*File, error) {
 	root := p.walkAt(top, rootSpec, "", noDataset, 0)
 	if root.null {
 		p.add(doc.Line, noDataset, "", "the file holds no settings (a pgdynamo configuration starts with version: v1 and kind: Spicepod)")
+		return nil, p.probs.err()
 	}
-	if err := p.probs.err(); err != nil {
-		return nil, err
-	}
-	return &File{Path: path, root: root}, nil
+	f := &File{Path: path, root: root, probs: slices.Clone(p.probs), shape: p.shape}
+	return f, p.probs.err()
 }
 
 // yamlLine finds the line number yaml.v3 puts in its syntax errors; it has no
@@ -104,16 +119,31 @@ const (
 )
 
 // spec describes the allowed shape of one value and, for mappings, its keys
-// in the order they are documented.
+// in the order they are documented. doc is what the configuration reference
+// says about the key that holds the value (see Keys).
 type spec struct {
 	shape shape
 	keys  []field
 	item  *spec
+	doc   keyDoc
 }
 
 type field struct {
 	name string
 	spec *spec
+}
+
+// keyDoc is the reference text of one key. It is written beside the key in
+// rootSpec so that the two cannot drift: Keys and docs/configuration.md are
+// generated from it, and a test fails for a key without a meaning.
+type keyDoc struct {
+	kind     string   // Markdown: what a single value holds; "" for sections and lists
+	example  string   // a valid value as written in the file (YAML flow form for a mapping)
+	def      string   // the value an absent key takes, as written in the file
+	absent   string   // Markdown: what an absent key means, when that is not a value
+	required bool     // required whenever the mapping that holds it is present
+	needs    []string // keys that must be set with it: "path", or "path: value" (see Key.Needs)
+	meaning  string   // Markdown, one line
 }
 
 func (s *spec) key(name string) *spec {
@@ -138,6 +168,29 @@ func fields(f ...field) *spec        { return &spec{shape: mapping, keys: f} }
 func listOf(item *spec) *spec        { return &spec{shape: list, item: item} }
 func fld(name string, s *spec) field { return field{name, s} }
 
+// val is a documented single value: kind says what it holds, example is a
+// valid value as written in the file.
+func val(kind, example, meaning string) *spec {
+	return &spec{shape: scalar, doc: keyDoc{kind: kind, example: example, meaning: meaning}}
+}
+
+// about sets the meaning of a section, a list or a pairs mapping.
+func (s *spec) about(meaning string) *spec { s.doc.meaning = meaning; return s }
+
+// def sets the value an absent key takes.
+func (s *spec) def(v string) *spec { s.doc.def = v; return s }
+
+// absent says what an absent key means when that is not a value.
+func (s *spec) absent(text string) *spec { s.doc.absent = text; return s }
+
+// req marks a key required whenever the mapping that holds it is present.
+func (s *spec) req() *spec { s.doc.required = true; return s }
+
+// with names the keys that must be set beside this one for it to be valid,
+// as full reference paths, with a value when one is needed:
+// "datasets[].acceleration.mode: file".
+func (s *spec) with(keys ...string) *spec { s.doc.needs = keys; return s }
+
 // Param keys, as written in datasets[].params.
 const (
 	keyRegion                       = "dynamodb_aws_region"
@@ -159,55 +212,127 @@ const (
 	keyLogMinDuration               = "log_min_duration_statement" // under runtime
 )
 
-// rootSpec is every key pgdynamo reads. Anything else is an error.
+// streamKeyNeeds is what the keys of DynamoDB Streams CDC need beside them.
+var streamKeyNeeds = []string{"datasets[].acceleration.refresh_mode: " + RefreshChanges, "datasets[].acceleration.on_conflict"}
+
+// dsParam is the reference path of a dataset param.
+func dsParam(key string) string { return "datasets[].params." + key }
+
+// Kinds shared by several keys, as the reference shows them.
+const (
+	kindText     = "text"
+	kindSecret   = "text; write `${secrets:NAME}`"
+	kindHostPort = "`host:port`"
+	kindPath     = "file path"
+	kindDuration = "duration (`500ms`, `2s`, `10m`, `1h`)"
+	kindBool     = "`true` or `false`"
+)
+
+// rootSpec is every key pgdynamo reads, with its reference text. Anything
+// else is an error. A new key needs its doc here (val, about, def, absent,
+// req); then `go generate ./config` rewrites docs/configuration.md.
 var rootSpec = fields(
-	fld("version", one()),
-	fld("kind", one()),
-	fld("name", one()),
-	fld("secrets", listOf(fields(fld("from", one()), fld("name", one())))),
+	fld("version", val("`v1`", "v1", "The format version; `v1` is the only one.").req()),
+	fld("kind", val("`Spicepod`", "Spicepod", "The document kind; `Spicepod` is the only one.").req()),
+	fld("name", val(kindText, "shop", "A name for this configuration; free text, not used otherwise.")),
+	fld("secrets", listOf(fields(
+		fld("from", val("`env`", "env", "The secret store; `env` (the environment) is the only one.").req()),
+		fld("name", val(kindText, "env", "The store's name; free text.")),
+	)).about("Spicepod's secret stores, accepted for compatibility: `${secrets:NAME}` is always read from the environment.")),
 	fld("runtime", fields(
 		fld("pg", fields(
-			fld("listen", one()),
-			fld("users", listOf(fields(fld("name", one()), fld("password", one())))),
-			fld("tls", fields(fld("cert", one()), fld("key", one()))),
-		)),
-		fld("metrics", fields(fld("listen", one()))),
-		fld(keyLogMinDuration, one()),
-	)),
+			fld("listen", val(kindHostPort, "127.0.0.1:5433",
+				"Where PostgreSQL clients connect; `pgdynamo serve --listen` overrides it. "+
+					"An address that is not loopback needs `runtime.pg.users`.").def(DefaultPGListen)),
+			fld("users", listOf(fields(
+				fld("name", val(kindText, "grafana", "The role name a client logs in as.").req()),
+				fld("password", val(kindSecret, "${secrets:pg_grafana_password}", "The role's password.").req()),
+			)).about("Roles that may log in, with SCRAM-SHA-256 password authentication.").
+				absent("every role is trusted without a password, which is allowed only on a loopback `listen`")),
+			fld("tls", fields(
+				fld("cert", val(kindPath, "server.crt", "The server certificate (PEM), relative to the configuration file's directory.").req()),
+				fld("key", val(kindPath, "server.key", "The certificate's private key (PEM), relative to the configuration file's directory.").req()),
+			).about("TLS for clients that send SSLRequest.").absent("SSLRequest is answered `N` (no TLS); with it, TLS is offered, not required")),
+		).about("The PostgreSQL front door.")),
+		fld("metrics", fields(
+			fld("listen", val(kindHostPort, "127.0.0.1:9464",
+				"Where `/metrics` (Prometheus), `/healthz` and `/readyz` are served; `pgdynamo serve --metrics-listen` overrides it.").
+				absent("not served")),
+		).about("The metrics and health listener.")),
+		fld(keyLogMinDuration, val("duration (`250ms`, `1s`), whole milliseconds, or `-1`", "250ms",
+			"Log each statement that runs at least this long, at info, with its duration and text (never its "+
+				"parameter values), as PostgreSQL's `log_min_duration_statement`; `0` logs every statement, `-1` none. "+
+				"Failed statements are always logged.").def("-1")),
+	).about("pgdynamo's own settings; every key is optional.")),
 	fld("datasets", listOf(fields(
-		fld("from", one()),
-		fld("name", one()),
-		fld("description", one()),
+		fld("from", val("`dynamodb:<table>`", "dynamodb:users", "The DynamoDB table, by name (not ARN).").req()),
+		fld("name", val("SQL name", "users",
+			"The SQL table name, in schema `public` unless qualified (`app.users`); unique ignoring case; "+
+				"a reserved keyword is refused.").req()),
+		fld("description", val(kindText, "Registered users", "The table's comment in the catalog (`\\dt+`, `obj_description`).")),
 		fld("params", fields(
-			fld(keyRegion, one()),
-			fld(keyAccessKeyID, one()),
-			fld(keySecretAccessKey, one()),
-			fld(keySessionToken, one()),
-			fld(keyEndpoint, one()),
-			fld(keyUnnestDepth, one()),
-			fld(keySchemaInfer, one()),
-			fld(keyScanSegments, one()),
-			fld(keyTimeFormat, one()),
-			fld(keyReadyLag, one()),
-			fld(keyScanInterval, one()),
-			fld(keyReplicationInvalidCheckpoint, one()),
-			fld(keyReadCapacity, one()),
-			fld(keyMaxScanItems, one()),
-		)),
+			fld(keyRegion, val("AWS region", "us-west-2", "The table's region. A table that does not exist is reported with the region.").req()),
+			fld(keyAccessKeyID, val(kindSecret, "${secrets:aws_access_key_id}", "Explicit credentials: the access key.").
+				absent("the AWS SDK's default credential chain").with(dsParam(keySecretAccessKey))),
+			fld(keySecretAccessKey, val(kindSecret, "${secrets:aws_secret_access_key}", "Explicit credentials: the secret key.").
+				absent("the default credential chain").with(dsParam(keyAccessKeyID))),
+			fld(keySessionToken, val(kindSecret, "${secrets:aws_session_token}", "The session token of temporary credentials.").
+				with(dsParam(keyAccessKeyID), dsParam(keySecretAccessKey))),
+			fld(keyEndpoint, val("`http(s)` URL", "http://127.0.0.1:8000", "The DynamoDB endpoint for this dataset only.").
+				absent("`AWS_ENDPOINT_URL_DYNAMODB`, else the region's public endpoint")),
+			fld(keyUnnestDepth, val("whole number, 0 or more", "2",
+				"How maps (M) become columns: `0`, JSON text; `N`, flattened `N` levels deep into columns "+
+					"named `\"b.x\"`, `\"b.y.z\"`, deeper maps staying JSON text.").
+				absent("each map is a struct column, sent as `json`")),
+			fld(keySchemaInfer, val("whole number, 1 or more", "10", "Items read to infer the schema; their types are merged.").
+				def(strconv.Itoa(DefaultSchemaInferMaxRecords))),
+			fld(keyScanSegments, val("`auto`, or 1 to 1000000", "4",
+				"Parallel Scan segments; `auto` derives them from the table's item count and size.").def("auto")),
+			fld(keyTimeFormat, val("Go time layout", "2006-01-02 15:04:05",
+				"Strings that match become `timestamptz` (layout with a zone) or `timestamp`.").
+				absent("RFC 3339 with an optional fraction")),
+			fld(keyReadyLag, val(kindDuration, "1s", "Streams: the dataset reports ready once its lag is below this.").
+				def(DefaultReadyLag.String()).with(streamKeyNeeds...)),
+			fld(keyScanInterval, val(kindDuration, "100ms", "Streams: how long an idle shard waits before it is polled again.").
+				def(DefaultScanInterval.String()).with(streamKeyNeeds...)),
+			fld(keyReplicationInvalidCheckpoint, val("`restart` or `error`", CheckpointError,
+				"Streams: what a trimmed or expired stream position does: a logged re-bootstrap, or state `error`.").
+				def(CheckpointRestart).with(streamKeyNeeds...)),
+			fld(keyReadCapacity, val("number, 0 or more", "50",
+				"Read capacity units per second that every read of the table shares; 0 is unlimited.").def("0")),
+			fld(keyMaxScanItems, val("whole number, 0 or more", "1000000", "Items one query may read; 0 is unlimited.").def("0")),
+		).about("How the table is read.")),
 		fld("acceleration", fields(
-			fld("enabled", one()),
-			fld("engine", one()),
-			fld("mode", one()),
-			fld("refresh_mode", one()),
-			fld("refresh_check_interval", one()),
-			fld("on_conflict", &spec{shape: pairs}),
+			fld("enabled", val(kindBool, "true", "Whether the copy is kept.").def("true")),
+			fld("engine", val("`duckdb`", DefaultEngine, "The engine that holds the copy; `duckdb` is the only one.").def(DefaultEngine)),
+			fld("mode", val("`memory` or `file`", ModeFile,
+				"`memory`: loaded again at every start; `file`: a DuckDB file, served at once after a restart, then refreshed.").
+				def(ModeMemory)),
+			fld("refresh_mode", val("`full` or `changes`", RefreshFull,
+				"`full`: reload the whole table every `refresh_check_interval`; `changes`: follow the table's DynamoDB Stream.").
+				def(RefreshFull)),
+			fld("refresh_check_interval", val(kindDuration, "10m", "How often `refresh_mode: full` reloads the table.").
+				absent("loaded once at start-up")),
+			fld("on_conflict", (&spec{shape: pairs, doc: keyDoc{
+				kind: "`column: upsert` or `(partition_key, sort_key): upsert`", example: "{id: upsert}"}}).
+				about("For `refresh_mode: changes`: the table's key columns, whose records are upserted.").
+				with("datasets[].acceleration.refresh_mode: "+RefreshChanges)),
 			fld("params", fields(
-				fld(keySnapshotsTrigger, one()),
-				fld(keyDuckDBFile, one()),
-			)),
-		)),
-		fld("metrics", listOf(fields(fld("name", one()), fld("enabled", one())))),
-	))),
+				fld(keySnapshotsTrigger, val("whole number, 0 or more", "5",
+					"`mode: file`: a durable snapshot every N applied stream batches; 0 leaves checkpoints to DuckDB.").def("0").
+					with(append([]string{"datasets[].acceleration.mode: " + ModeFile}, streamKeyNeeds...)...)),
+				fld(keyDuckDBFile, val(kindPath, ".pgdynamo/public.users.duckdb",
+					"The DuckDB file, relative to the configuration file's directory; one per dataset.").
+					absent("`.pgdynamo/<schema>.<name>.duckdb`, lower-case, beside the configuration file").
+					with("datasets[].acceleration.mode: "+ModeFile)),
+			).about("Engine settings.")),
+		).about("A local copy of the table in the embedded DuckDB, which queries read once it is loaded.").
+			absent("every query reads DynamoDB")),
+		fld("metrics", listOf(fields(
+			fld("name", val(orList(quoted(metricNames)), MetricLagMS, "A stream metric to export, labelled by dataset.").req()),
+			fld("enabled", val(kindBool, "true", "Whether the metric is exported.").def("true")),
+		)).about("The dataset's stream metrics. The gateway's own metrics are always exported.").with(streamKeyNeeds...)),
+	)).about("One entry per DynamoDB table served as an SQL table.")),
 )
 
 // node is one value of the parsed tree, already checked against its spec.
@@ -248,6 +373,22 @@ var noDataset = dsRef{index: -1}
 type parser struct {
 	file  string
 	probs Problems
+	shape map[string]bool // full key paths whose value had the wrong shape
+}
+
+// wrongShape reports a value of the wrong shape and records its full key
+// path, so that resolving stays quiet about it ("is required" for a value
+// that is there, in the wrong form).
+func (p *parser) wrongShape(line int, ds dsRef, path string, format string, args ...any) {
+	p.add(line, ds, path, format, args...)
+	if p.shape == nil {
+		return
+	}
+	full := path
+	if ds.index >= 0 {
+		full = strings.TrimSuffix(fmt.Sprintf("datasets[%d].%s", ds.index, path), ".")
+	}
+	p.shape[full] = true
 }
 
 func (p *parser) add(line int, ds dsRef, key string, format string, args ...any) {
@@ -340,14 +481,14 @@ func (p *parser) walkAt(y *yaml.Node, s *spec, path string, ds dsRef, line int) 
 	switch s.shape {
 	case scalar:
 		if y.Kind != yaml.ScalarNode {
-			p.add(n.line, ds, path, "must be a single value, not %s", describe(y))
+			p.wrongShape(n.line, ds, path, "must be a single value, not %s", describe(y))
 			n.null = true
 			return n
 		}
 		n.text = y.Value
 	case mapping:
 		if y.Kind != yaml.MappingNode {
-			p.add(n.line, ds, path, "must be a mapping of keys (%s), not %s", strings.Join(s.names(), ", "), describe(y))
+			p.wrongShape(n.line, ds, path, "must be a mapping of keys (%s), not %s", strings.Join(s.names(), ", "), describe(y))
 			n.null = true
 			return n
 		}
@@ -377,7 +518,7 @@ func (p *parser) walkAt(y *yaml.Node, s *spec, path string, ds dsRef, line int) 
 		}
 	case list:
 		if y.Kind != yaml.SequenceNode {
-			p.add(n.line, ds, path, "must be a list (one item per line starting with -), not %s", describe(y))
+			p.wrongShape(n.line, ds, path, "must be a list (one item per line starting with -), not %s", describe(y))
 			n.null = true
 			return n
 		}
@@ -392,7 +533,7 @@ func (p *parser) walkAt(y *yaml.Node, s *spec, path string, ds dsRef, line int) 
 		}
 	case pairs:
 		if y.Kind != yaml.MappingNode {
-			p.add(n.line, ds, path, "must be a mapping of column: action lines, e.g. (id, version): upsert, not %s", describe(y))
+			p.wrongShape(n.line, ds, path, "must be a mapping of column: action lines, e.g. (id, version): upsert, not %s", describe(y))
 			n.null = true
 			return n
 		}

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -36,15 +37,20 @@ func (f *File) resolve(lookup func(string) (string, bool)) (*Config, Problems) {
 	r := &resolver{
 		parser: parser{file: f.Path},
 		lookup: lookup,
-		src:    &source{file: f.Path, at: map[string]origin{}, bad: map[string]bool{}, conflict: map[int][]string{}},
-		dir:    filepath.Dir(f.Path),
+		src: &source{file: f.Path, at: map[string]origin{}, bad: map[string]bool{}, shape: f.shape,
+			conflict: map[int][]string{}},
+		dir: filepath.Dir(f.Path),
 	}
+	r.probs = slices.Clone(f.probs)
 	c := &Config{Path: f.Path, src: r.src}
 	root := f.root
 	top := scope{ds: noDataset}
 
 	switch v, st := r.str(root.field("version"), top, "version"); st {
 	case stAbsent:
+		if r.src.reported("version") {
+			break
+		}
 		r.add(1, noDataset, "version", "is required (write version: v1 at the top of the file)")
 	case stOK:
 		if v != "v1" {
@@ -53,6 +59,9 @@ func (f *File) resolve(lookup func(string) (string, bool)) (*Config, Problems) {
 	}
 	switch v, st := r.str(root.field("kind"), top, "kind"); st {
 	case stAbsent:
+		if r.src.reported("kind") {
+			break
+		}
 		r.add(1, noDataset, "kind", "is required (write kind: Spicepod)")
 	case stOK:
 		if v != "Spicepod" {
@@ -66,6 +75,9 @@ func (f *File) resolve(lookup func(string) (string, bool)) (*Config, Problems) {
 		r.mark(key, s)
 		switch from, st := r.str(s.field("from"), top, key+".from"); st {
 		case stAbsent:
+			if r.src.reported(key + ".from") {
+				break
+			}
 			r.add(s.line, noDataset, key+".from", "is required (write from: env)")
 		case stOK:
 			if from != "env" {
@@ -90,7 +102,25 @@ type source struct {
 	file     string
 	at       map[string]origin
 	bad      map[string]bool  // paths already reported by Resolve; Validate stays quiet about them
+	shape    map[string]bool  // paths whose value Parse reported as the wrong shape; quiet about them and below
 	conflict map[int][]string // per dataset, on_conflict keys as written
+}
+
+// reported reports whether a problem about full was already reported: by
+// Resolve, or by Parse for full or a value that holds it.
+func (s *source) reported(full string) bool {
+	if s == nil {
+		return false
+	}
+	if s.bad[full] {
+		return true
+	}
+	for p := full; p != ""; p = parent(p) {
+		if s.shape[p] {
+			return true
+		}
+	}
+	return false
 }
 
 type origin struct {
@@ -466,7 +496,7 @@ func (r *resolver) acceleration(n *node, sc scope, d *Dataset) {
 			continue
 		}
 		action, st := r.str(p.val, sc, key)
-		if st == stAbsent {
+		if st == stAbsent && !r.src.reported(sc.full(key)) {
 			r.fail(p.val, sc, key, "has no action (write %s: upsert)", p.key)
 		}
 		if st != stOK {

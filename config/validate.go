@@ -68,7 +68,7 @@ func (k *checker) ref(ds int) dsRef {
 // when ds < 0) unless Resolve already reported that key. line < 0 looks the
 // line up.
 func (k *checker) report(ds int, key string, line int, format string, args ...any) {
-	if k.src.bad[prefix(ds)+key] {
+	if k.src.reported(prefix(ds) + key) {
 		return
 	}
 	k.problem(ds, key, line, format, args...)
@@ -96,7 +96,7 @@ func (k *checker) required(ds int, key, format string, args ...any) {
 }
 
 // bad reports whether Resolve already reported key.
-func (k *checker) bad(ds int, key string) bool { return k.src.bad[prefix(ds)+key] }
+func (k *checker) bad(ds int, key string) bool { return k.src.reported(prefix(ds) + key) }
 
 // show quotes the value at key as the file wrote it, or by its reference
 // when it came from a secret; value, the Config's, is used when the file

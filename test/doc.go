@@ -4,5 +4,12 @@
 // to it over TCP. Differential tests compare answers with a real PostgreSQL
 // holding the same rows (internal/pgtest).
 //
+// The documentation is tested here too (docs_test.go, cli_check_test.go):
+// the docs' configuration snippets resolve, their SQL runs against the demo
+// data served by examples/demo.yaml, the IAM policy of docs/aws.md allows
+// every DynamoDB operation seen, the messages they quote are the ones
+// printed, and pgdynamo check accepts every key of docs/configuration.md
+// (refusing those marked not supported yet) and no other.
+//
 // Nothing here mocks DynamoDB or the wire protocol.
 package test

@@ -184,10 +184,12 @@ func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 }
 
 // loadConfig loads and resolves the file; the environment is read here and
-// nowhere else.
+// nowhere else. A file with problems of shape (unknown keys, say) is still
+// resolved: Resolve reports Load's problems with its own, so one run shows
+// every problem of the file.
 func loadConfig(path string) (*config.Config, error) {
 	f, err := config.Load(path)
-	if err != nil {
+	if f == nil {
 		return nil, err
 	}
 	return f.Resolve(os.LookupEnv)

@@ -1,8 +1,9 @@
 // Package ddbproxy is an HTTP proxy that tests put between pgdynamo and
 // DynamoDB Local: it counts what DynamoDB was asked (by operation), and can
 // cut every request (DynamoDB unreachable) or hold chosen requests until
-// released. Counting proves pushdown and the absence of re-reads; cutting
-// and holding prove behaviour under outages and slow loads.
+// released. Counting proves pushdown, the absence of re-reads and that the
+// documented IAM policy suffices; cutting and holding prove behaviour under
+// outages and slow loads.
 package ddbproxy
 
 import (
@@ -156,4 +157,16 @@ func (p *Proxy) Release() {
 	defer p.mu.Unlock()
 	close(p.held)
 	p.hold = nil
+}
+
+// Counts returns how many requests of each operation reached the proxy
+// while it was up.
+func (p *Proxy) Counts() map[string]int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make(map[string]int, len(p.counts))
+	for op, n := range p.counts {
+		out[op] = n
+	}
+	return out
 }
