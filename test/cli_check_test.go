@@ -171,7 +171,10 @@ func keyPaths(n *yaml.Node, prefix string, out map[string]bool) {
 				p = prefix + "." + p
 			}
 			out[p] = true
-			keyPaths(n.Content[i+1], p, out)
+			// on_conflict's keys are column lists, not configuration keys.
+			if !strings.HasSuffix(p, "acceleration.on_conflict") {
+				keyPaths(n.Content[i+1], p, out)
+			}
 		}
 	case yaml.SequenceNode:
 		for _, item := range n.Content {
