@@ -194,7 +194,8 @@ func (c *Consumer) Run(ctx context.Context, from []Shard) error {
 			}
 			listedAt, relist = clock.Now(), false
 		}
-		batch, finished, transient, err := c.round(ctx, shards)
+		roundStart := clock.Now()
+		batch, finished, transient, full, err := c.round(ctx, shards)
 		// An expired iterator skipped a shard this round: it may be behind.
 		for _, s := range shards {
 			if readable(s, shards) && s.iterator == "" && !s.closing {
@@ -232,14 +233,25 @@ func (c *Consumer) Run(ctx context.Context, from []Shard) error {
 			c.Observer.RecordsConsumed(len(batch.Changes))
 		}
 		if len(batch.Changes) > 0 {
-			newest := batch.Changes[0].Created
-			for _, ch := range batch.Changes {
-				if ch.Created.After(newest) {
-					newest = ch.Created
+			// A shard that returned less than a full page had nothing more
+			// when it was read: then the copy is behind by at most this
+			// round. Only a full page says more records wait, and only
+			// then is the newest record's creation time the measure —
+			// DynamoDB rounds it down (to the second; DynamoDB Local to
+			// the minute), so it would overstate the lag of a caught-up
+			// stream.
+			lag := max(clock.Now().Sub(roundStart), 0)
+			if full {
+				newest := batch.Changes[0].Created
+				for _, ch := range batch.Changes {
+					if ch.Created.After(newest) {
+						newest = ch.Created
+					}
 				}
+				lag = max(clock.Now().Sub(newest), 0)
 			}
 			if c.Observer != nil {
-				c.Observer.Caught(max(clock.Now().Sub(newest), 0))
+				c.Observer.Caught(lag)
 			}
 			backoff = c.Interval
 			continue
@@ -333,8 +345,8 @@ func readable(s *shardState, shards map[string]*shardState) bool {
 
 // round reads each readable shard once. finished reports shards that
 // closed with every record read; transient, that some read failed and was
-// skipped.
-func (c *Consumer) round(ctx context.Context, shards map[string]*shardState) (b Batch, finished, transient bool, err error) {
+// skipped; full, that some shard returned a full page (more may wait).
+func (c *Consumer) round(ctx context.Context, shards map[string]*shardState) (b Batch, finished, transient, full bool, err error) {
 	ids := make([]string, 0, len(shards))
 	for id, s := range shards {
 		if readable(s, shards) {
@@ -352,7 +364,7 @@ func (c *Consumer) round(ctx context.Context, shards map[string]*shardState) (b 
 			it, err := c.iterator(ctx, s)
 			if err != nil {
 				if errors.Is(err, ErrInvalidCheckpoint) || ctx.Err() != nil {
-					return b, false, false, err
+					return b, false, false, false, err
 				}
 				c.transient(err)
 				transient = true
@@ -366,12 +378,12 @@ func (c *Consumer) round(ctx context.Context, shards map[string]*shardState) (b 
 			var trimmed *types.TrimmedDataAccessException
 			switch {
 			case ctx.Err() != nil:
-				return b, false, false, ctx.Err()
+				return b, false, false, false, ctx.Err()
 			case errors.As(err, &expired):
 				// Renewed from the last position next round.
 				s.iterator = ""
 			case errors.As(err, &trimmed):
-				return b, false, false, fmt.Errorf("%w: shard %s was trimmed past the last applied record", ErrInvalidCheckpoint, id)
+				return b, false, false, false, fmt.Errorf("%w: shard %s was trimmed past the last applied record", ErrInvalidCheckpoint, id)
 			default:
 				s.iterator = ""
 				c.transient(err)
@@ -382,9 +394,12 @@ func (c *Consumer) round(ctx context.Context, shards map[string]*shardState) (b 
 		for _, r := range out.Records {
 			ch, err := change(id, r)
 			if err != nil {
-				return b, false, false, err
+				return b, false, false, false, err
 			}
 			b.Changes = append(b.Changes, ch)
+		}
+		if len(out.Records) >= int(limit) {
+			full = true
 		}
 		if out.NextShardIterator == nil {
 			s.iterator = ""
@@ -393,7 +408,7 @@ func (c *Consumer) round(ctx context.Context, shards map[string]*shardState) (b 
 			s.iterator = aws.ToString(out.NextShardIterator)
 		}
 	}
-	return b, finished, transient, nil
+	return b, finished, transient, full, nil
 }
 
 // iterator opens s after its stored position.

@@ -515,7 +515,9 @@ func sequences(chs []stream.Change) []string {
 func TestObserver(t *testing.T) {
 	r := newRig(t)
 	f := r.f
-	r.maxRecords = 10
+	// One record a page: every page is full, so the lag is measured by the
+	// records' creation times (TestLagOfACaughtUpRound covers the rest).
+	r.maxRecords = 1
 	now := epoch0
 	f.addShard("z-p", "")
 	f.putAt("z-p", "k1", "1", now.Add(-5*time.Minute))
@@ -675,4 +677,32 @@ func TestCapture(t *testing.T) {
 			t.Errorf("Capture: %v, want the LimitExceededException, not an invalid checkpoint", err)
 		}
 	})
+}
+
+// TestLagOfACaughtUpRound: a round whose shards returned less than a full
+// page read everything there was, so its lag is the round's own duration,
+// not now minus the records' (rounded-down) creation times.
+func TestLagOfACaughtUpRound(t *testing.T) {
+	r := newRig(t)
+	f := r.f
+	r.maxRecords = 10
+	f.addShard("s", "")
+	f.putAt("s", "k1", "1", epoch0.Add(-5*time.Minute))
+	f.putAt("s", "k2", "1", epoch0.Add(-4*time.Minute))
+	from := r.capture()
+	r.obs = &recObserver{r: r}
+	c := r.consumer()
+	c.Observer = r.obs
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r.clock.onAfter = func(int, time.Duration) { cancel() }
+	if err := c.Run(ctx, from); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run: %v", err)
+	}
+	if len(r.obs.caught) == 0 {
+		t.Fatal("no Caught")
+	}
+	if lag := r.obs.caught[0]; lag >= time.Minute {
+		t.Errorf("Caught(%s) after a round that read every record: the records' age, not the lag", lag)
+	}
 }
