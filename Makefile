@@ -44,8 +44,9 @@ fmt-check:
 		exit 1; \
 	fi
 
+# -vet=off: make test has run the full go vet already; go test would rerun a subset.
 go-test:
-	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+	$(GO) test -count=1 -vet=off -timeout $(TEST_TIMEOUT) ./...
 
 fmt:
 	gofmt -w $(GO_FILES)
