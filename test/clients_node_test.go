@@ -16,9 +16,9 @@ import (
 // nodeModules is the directory that holds the pinned npm pg.
 func nodeModules(t *testing.T) string {
 	t.Helper()
-	out, err := exec.Command("bash", filepath.Join("..", installClients), "node-path").Output()
+	out, err := exec.Command("bash", filepath.Join("..", depsScript), "node-path").Output()
 	if err != nil {
-		t.Fatalf("%s node-path: %v", installClients, err)
+		t.Fatalf("%s node-path: %v", depsScript, err)
 	}
 	dir := strings.TrimSpace(string(out))
 	if _, err := os.Stat(filepath.Join(dir, "pg", "package.json")); err != nil {

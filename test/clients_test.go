@@ -3,8 +3,8 @@ package test
 // The client matrix: each test drives a real client library or binary
 // (test/clients/ holds the Java, Python and JavaScript programs) through a
 // gateway serving the people/visits fixture, and checks what the client
-// saw. scripts/install-test-clients.sh installs the clients; a missing one
-// fails its test, never skips it.
+// saw. `make test` installs the clients first (scripts/deps.sh); a missing
+// one fails its test, never skips it.
 
 import (
 	"bytes"
@@ -25,7 +25,9 @@ import (
 	"github.com/pgdynamo/pgdynamo/gateway"
 )
 
-const installClients = "scripts/install-test-clients.sh"
+// depsScript installs and locates the clients (and everything else the
+// tests use); `make test` runs it before go test.
+const depsScript = "scripts/deps.sh"
 
 // clientTimeout bounds one run of a client program, JVM start included.
 const clientTimeout = 2 * time.Minute
@@ -33,7 +35,7 @@ const clientTimeout = 2 * time.Minute
 // missingClient fails the test for a client that is not installed.
 func missingClient(t *testing.T, what string, err error) {
 	t.Helper()
-	t.Fatalf("%s is not installed (%v): run %s, which CI's .ci/run does before make test", what, err, installClients)
+	t.Fatalf("%s is not installed (%v): run make test, which installs the test dependencies before it runs go test (or only them: make deps, %s)", what, err, depsScript)
 }
 
 // clientSource is a file under test/clients/.

@@ -22,8 +22,8 @@ import (
 func TestMain(m *testing.M) {
 	code := m.Run()
 	// Both shared servers are stopped, and a server that died during the
-	// run fails it.
-	for _, stop := range []func() error{dynamotest.CloseShared, pgtest.CloseShared} {
+	// run fails it; the pgdynamo binary built for the CLI tests is removed.
+	for _, stop := range []func() error{dynamotest.CloseShared, pgtest.CloseShared, removeBinary} {
 		if err := stop(); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			if code == 0 {

