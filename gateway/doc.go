@@ -2,7 +2,10 @@
 // configuration: one DynamoDB client per distinct connection setting, the
 // catalog (DescribeTable + schema inference for every dataset, or a
 // file-mode copy's stored description), the engine with the accelerated
-// copies, the dataset registry and one refresher per accelerated dataset,
+// copies, the dataset registry and what keeps each copy up to date (a
+// Refresher for refresh_mode full, a Streamer following the table's stream
+// for changes, after checking the stream and on_conflict against
+// DescribeTable),
 // the wire server and the metrics listener (/metrics, /healthz, /readyz),
 // with one Shutdown that drains them in order. Check builds the same minus
 // the listeners, for pgdynamo check.
