@@ -171,13 +171,9 @@ func ReadStoredCopy(ctx context.Context, file string) (StoredCopy, bool, error) 
 // description in one transaction. A query running meanwhile keeps reading
 // the copy it started with; the next one reads the new copy.
 func (e *Engine) Replace(ctx context.Context, dataset string, progress func(items int64)) (int64, error) {
-	db, ok := e.copies[dataset]
-	if !ok {
-		return 0, fmt.Errorf("dataset %s has no accelerated copy", dataset)
-	}
-	current, ok := e.datasetByQualifiedName(dataset)
-	if !ok {
-		return 0, fmt.Errorf("unknown dataset %s", dataset)
+	db, current, err := e.copyOf(dataset)
+	if err != nil {
+		return 0, err
 	}
 	// Describe the table again: attributes that appeared since become
 	// columns of the new copy (catalog.Dataset.Grows says which changes
@@ -190,10 +186,6 @@ func (e *Engine) Replace(ctx context.Context, dataset string, progress func(item
 	grown := current.Grows(fresh)
 	if grown {
 		ds = fresh
-	}
-	description, err := ds.MarshalDescription()
-	if err != nil {
-		return 0, err
 	}
 	conn, err := e.db.Conn(ctx)
 	if err != nil {
@@ -209,7 +201,7 @@ func (e *Engine) Replace(ctx context.Context, dataset string, progress func(item
 	defer e.running.Delete(id)
 	stopProgress := e.reportProgress(qs, progress)
 
-	next := quoteIdent(db) + ".main." + quoteIdent(copyNextTable)
+	next := qualified(db, copyNextTable)
 	_, err = conn.ExecContext(ctx, "CREATE OR REPLACE TABLE "+next+" AS SELECT * FROM "+
 		planner.ScanFunction+"("+sqlString(dataset)+", "+sqlString(ref.ID)+")")
 	stopProgress()
@@ -224,7 +216,7 @@ func (e *Engine) Replace(ctx context.Context, dataset string, progress func(item
 	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM "+next).Scan(&rows); err != nil {
 		return 0, err
 	}
-	if err := swapCopy(ctx, conn, db, description, rows, started); err != nil {
+	if err := e.swapCopy(ctx, db, ds, rows, started); err != nil {
 		return 0, fmt.Errorf("dataset %s: swapping in the new copy: %w", dataset, err)
 	}
 	if grown {
@@ -237,37 +229,27 @@ func (e *Engine) Replace(ctx context.Context, dataset string, progress func(item
 			"added", len(ds.Columns.Columns)-len(current.Columns.Columns))
 	}
 	if e.copyFile(dataset) {
-		// A checkpoint folds the write-ahead log into the file, so a restart
-		// does not replay a whole table; failing it loses nothing.
-		if _, err := conn.ExecContext(ctx, "CHECKPOINT "+quoteIdent(db)); err != nil {
-			e.log.Warn("copy: checkpoint failed", "dataset", dataset, "err", err)
-		}
+		// Folds the write-ahead log into the file, so a restart does not
+		// replay a whole table.
+		e.checkpointCopy(ctx, dataset, db)
 	}
 	return rows, nil
 }
 
-// swapCopy replaces the copy and its description in one transaction.
-func swapCopy(ctx context.Context, conn *sql.Conn, db string, description []byte, rows int64, started time.Time) error {
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	q := quoteIdent(db) + ".main."
-	for _, stmt := range []string{
-		"DROP TABLE IF EXISTS " + q + quoteIdent(copyTable),
-		"ALTER TABLE " + q + quoteIdent(copyNextTable) + " RENAME TO " + quoteIdent(copyTable),
-		"DELETE FROM " + q + quoteIdent(copyMetaTable),
-	} {
-		if _, err := tx.ExecContext(ctx, stmt); err != nil {
-			return err
+// swapCopy puts the table built beside the copy in its place, with the
+// description of ds, in one transaction.
+func (e *Engine) swapCopy(ctx context.Context, db string, ds *catalog.Dataset, rows int64, started time.Time) error {
+	return e.inCopyTx(ctx, func(conn *sql.Conn, _ *queryState, _ string) error {
+		for _, stmt := range []string{
+			"DROP TABLE IF EXISTS " + qualified(db, copyTable),
+			"ALTER TABLE " + qualified(db, copyNextTable) + " RENAME TO " + quoteIdent(copyTable),
+		} {
+			if _, err := conn.ExecContext(ctx, stmt); err != nil {
+				return err
+			}
 		}
-	}
-	if _, err := tx.ExecContext(ctx, "INSERT INTO "+q+quoteIdent(copyMetaTable)+" VALUES (?, ?, ?)",
-		string(description), rows, started.UTC()); err != nil {
-		return err
-	}
-	return tx.Commit()
+		return writeMeta(ctx, conn, db, ds, rows, started)
+	})
 }
 
 func (e *Engine) copyFile(dataset string) bool { return e.copyConfig(dataset).File != "" }
