@@ -65,11 +65,7 @@ func Specs(ctx context.Context, cfg *config.Config, m *Metrics) ([]catalog.Spec,
 		key := clientKey{d.Region, d.AccessKeyID, d.SecretAccessKey.Reveal(), d.SessionToken.Reveal(), d.Endpoint}
 		client, ok := clients[key]
 		if !ok {
-			c, err := ddb.NewClient(ctx, ddb.Config{
-				Region: d.Region, AccessKeyID: d.AccessKeyID,
-				SecretAccessKey: d.SecretAccessKey.Reveal(), SessionToken: d.SessionToken.Reveal(),
-				Endpoint: d.Endpoint,
-			})
+			c, err := ddb.NewClient(ctx, ddbConfig(d))
 			if err != nil {
 				return nil, fmt.Errorf("%s: dataset %q: %w", cfg.Path, d.QualifiedName(), err)
 			}
