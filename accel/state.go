@@ -131,12 +131,11 @@ func (t *Tracker) addProgress(n int64) {
 	t.mu.Unlock()
 }
 
-// streamed records the lag after a round of the stream, and rows applied.
-func (t *Tracker) streamed(lag time.Duration, rowsDelta int64) {
+// streamed records the lag after a round of the stream.
+func (t *Tracker) streamed(lag time.Duration) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.consuming, t.streamLag = true, lag
-	t.rows += rowsDelta
 	if t.hasCopy && lag < t.readyLag {
 		t.state, t.lastError = Ready, ""
 	} else {

@@ -238,7 +238,7 @@ func (o trackingObserver) ShardsActive(n int) {
 }
 
 func (o trackingObserver) Caught(lag time.Duration) {
-	o.t.streamed(lag, 0)
+	o.t.streamed(lag)
 	if o.next != nil {
 		o.next.Caught(lag)
 	}
