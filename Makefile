@@ -10,6 +10,8 @@
 #   make deps        only the dependencies step (scripts/deps.sh)
 #   make build       build bin/pgdynamo
 #   make bench       all benchmarks, no tests
+#   make bench-e2e   the federated path end to end against the raw AWS SDK (cmd/pgdynamo-bench);
+#                    BENCH_FLAGS passes flags, e.g. BENCH_FLAGS=-rss-items=1000000
 #   make fmt         gofmt -w the tree
 #   make clean       remove bin/
 
@@ -19,7 +21,7 @@ TEST_TIMEOUT ?= 20m
 # Go files gofmt owns: everything but VCS data, caches and testdata inputs.
 GO_FILES = $(shell find . -name '*.go' -not -path './.git/*' -not -path './.cache/*' -not -path '*/testdata/*' -not -path './bin/*')
 
-.PHONY: all build test deps vet fmt-check go-test fmt bench demo demo-check clean
+.PHONY: all build test deps vet fmt-check go-test fmt bench bench-e2e demo demo-check clean
 
 all: build
 
@@ -53,6 +55,11 @@ fmt:
 
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# DynamoDB Local and java are what the demo needs too.
+bench-e2e:
+	scripts/deps.sh install demo
+	$(GO) run ./cmd/pgdynamo-bench $(BENCH_FLAGS)
 
 demo:
 	scripts/demo.sh
