@@ -23,7 +23,8 @@ import (
 type Config struct {
 	Catalog *catalog.Catalog
 	Logger  *slog.Logger
-	// Threads is DuckDB's worker count; 0 lets DuckDB decide.
+	// Threads is DuckDB's thread count; 0 means 1: each query runs on its
+	// session's own thread (see defaultThreads).
 	Threads int
 	// MemoryLimit is DuckDB's memory_limit (e.g. "2GB"); empty keeps DuckDB's
 	// default of 80% of RAM.
@@ -87,6 +88,17 @@ type Engine struct {
 	batches map[string]int
 }
 
+// defaultThreads is 1: DuckDB then starts no worker threads, and every
+// query runs on the thread of the session that fetches its result. With
+// workers, a worker can take the task that reads pgdynamo_scan, which waits
+// for DynamoDB inside FillChunk, while the session's thread finds no task
+// and busy-waits in DuckDB's streaming fetch (SimpleBufferedData) for the
+// whole read: a core burnt per federated query, measured by
+// cmd/pgdynamo-bench as 3.5× the gateway CPU of a drain and 6 ms per key
+// lookup. One thread per query keeps sessions parallel (each on its own
+// thread) at the price of parallelism inside one query over a local copy.
+const defaultThreads = 1
+
 // lockdownSettings are applied when the database is created, before any
 // connection exists, and lock_configuration keeps client SQL from changing
 // them. Each one closes a door a SQL client must not open.
@@ -99,9 +111,11 @@ func lockdownSettings(cfg Config) url.Values {
 	// PostgreSQL semantics where DuckDB has a switch for them.
 	v.Set("integer_division", "true")
 	v.Set("default_null_order", "nulls_last_on_asc_first_on_desc")
-	if cfg.Threads > 0 {
-		v.Set("threads", strconv.Itoa(cfg.Threads))
+	threads := cfg.Threads
+	if threads == 0 {
+		threads = defaultThreads
 	}
+	v.Set("threads", strconv.Itoa(threads))
 	if cfg.MemoryLimit != "" {
 		v.Set("memory_limit", cfg.MemoryLimit)
 	}

@@ -64,6 +64,12 @@ func TestLockdownHoldsWithoutThePlanner(t *testing.T) {
 	if err := e.db.QueryRowContext(ctx, "SELECT x FROM (VALUES (1), (NULL)) t(x) ORDER BY x LIMIT 1").Scan(&first); err != nil || first == nil {
 		t.Errorf("ASC puts NULL first (%v)", err)
 	}
+	// No worker threads: a federated query runs on its session's thread
+	// instead of busy-waiting there for a worker (defaultThreads).
+	var threads string
+	if err := e.db.QueryRowContext(ctx, "SELECT current_setting('threads')::VARCHAR").Scan(&threads); err != nil || threads != "1" {
+		t.Errorf("threads = %q (%v), want 1", threads, err)
+	}
 }
 
 // TestDuckInternalsReachable fails loudly if a duckdb-go upgrade renames the
