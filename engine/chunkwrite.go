@@ -13,6 +13,23 @@ import (
 	"github.com/pgdynamo/pgdynamo/catalog"
 )
 
+// Init starts a run of the scan. A statement kept in the plan cache runs
+// again with the scan source DuckDB bound when it was prepared: the run
+// takes the state its statement registered under the statement's ID, and
+// starts its read afresh.
+func (s *scanSource) Init() {
+	if v, ok := s.engine.running.Load(s.statement); ok {
+		s.qs = v.(*queryState)
+		s.ctx = s.qs.ctx
+	}
+	if s.batch != nil {
+		s.batch.Release()
+		s.batch = nil
+	}
+	// The last run's reader was closed with its statement (queryResult.Close).
+	s.reader, s.writers, s.offset, s.done = nil, nil, 0, false
+}
+
 // FillChunk copies the next rows of the DynamoDB read into chunk, opening
 // the read on the first call.
 func (s *scanSource) FillChunk(chunk duckdb.DataChunk) error {

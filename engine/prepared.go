@@ -20,17 +20,22 @@ import (
 // prepared is a statement parsed for the extended protocol.
 type prepared struct {
 	session   *Session
+	sql       string             // the client's text: its plan cache key
 	plan      *planner.Statement // nil for an empty query
 	paramOIDs []uint32
 	schema    *arrow.Schema
+	cached    *cachedPlan
 }
 
 func (p *prepared) ParamOIDs() []uint32   { return p.paramOIDs }
 func (p *prepared) Schema() *arrow.Schema { return p.schema }
 
-// Bind returns an executable statement. Queries are planned again for every
-// Bind so each execution gets its own scan IDs (a statement may have several
-// portals open at once).
+// Bind returns an executable statement: the plan made at Prepare, kept
+// with its DuckDB statement in the session's plan cache, while it holds
+// (planCache); else the text planned again. Several portals of one
+// statement share the plan: each run registers its own state under the
+// plan's ID, and the session reads a suspended portal to its end before
+// another run starts.
 func (p *prepared) Bind(_ context.Context, params []any) (wire.Statement, error) {
 	if p.plan == nil {
 		return nil, nil
@@ -38,11 +43,14 @@ func (p *prepared) Bind(_ context.Context, params []any) (wire.Statement, error)
 	if p.plan.Kind != planner.Query && p.plan.Kind != planner.DeclareCursor {
 		return &statement{session: p.session, plan: *p.plan}, nil
 	}
-	plans, err := p.session.planner().Plan(p.plan.Source, p.session.newQueryID())
+	planned, err := p.session.plan(p.sql)
 	if err != nil {
 		return nil, err
 	}
-	return &statement{session: p.session, plan: plans[0], args: params, described: p.schema}, nil
+	if len(planned.plans) != 1 {
+		return nil, pgerror.New(pgerror.InternalError, "prepared statement planned as %d statements", len(planned.plans))
+	}
+	return &statement{session: p.session, plan: planned.plans[0], args: params, described: p.schema, cached: planned}, nil
 }
 
 func (s *Session) newQueryID() string {
@@ -51,18 +59,18 @@ func (s *Session) newQueryID() string {
 
 // Prepare implements wire.Session.
 func (s *Session) Prepare(ctx context.Context, sql string, paramOIDs []uint32) (wire.Prepared, error) {
-	plans, err := s.planner().Plan(sql, s.newQueryID())
+	planned, err := s.plan(sql)
 	if err != nil {
 		return nil, err
 	}
-	switch len(plans) {
+	switch len(planned.plans) {
 	case 0:
 		return &prepared{session: s}, nil
 	case 1:
 	default:
 		return nil, pgerror.New(pgerror.SyntaxError, "cannot insert multiple commands into a prepared statement")
 	}
-	p := &prepared{session: s, plan: &plans[0]}
+	p := &prepared{session: s, sql: sql, plan: &planned.plans[0], cached: planned}
 	if p.plan.Kind == planner.DeclareCursor {
 		// Parameters of the cursor's query are typed as in a query; DECLARE
 		// itself returns no rows.
@@ -91,27 +99,26 @@ func (s *Session) Prepare(ctx context.Context, sql string, paramOIDs []uint32) (
 }
 
 // describeQuery prepares the query in DuckDB to learn its result columns
-// and parameter types, then lets the prepared statement go: execution
-// prepares again with the bound values.
+// and parameter types. The DuckDB statement stays in the plan cache for the
+// executions (unless the plan is not kept).
 func (s *Session) describeQuery(ctx context.Context, p *prepared, declared []uint32) error {
 	s.settleActive()
 	qs := newQueryState(ctx, *p.plan, nil)
 	s.engine.running.Store(p.plan.ID, qs)
-	defer s.engine.running.Delete(p.plan.ID)
+	defer s.engine.running.CompareAndDelete(p.plan.ID, qs)
 	return s.conn.Raw(func(dc any) error {
 		conn, ok := dc.(*duckdb.Conn)
 		if !ok {
 			return fmt.Errorf("unexpected driver connection %T", dc)
 		}
-		ps, err := conn.PrepareContext(ctx, p.plan.SQL)
+		d, err := s.duckStatement(ctx, conn, *p.plan, p.cached, 0)
 		if err != nil {
 			return err
 		}
-		defer ps.Close()
-		stmt := ps.(*duckdb.Stmt)
-		if p.schema, _, err = resultSchema(stmt); err != nil {
-			return err
-		}
+		d.inUse = true
+		defer d.release()
+		stmt := d.stmt
+		p.schema = d.schema
 		if p.schema.NumFields() == 0 {
 			p.schema = nil
 		}

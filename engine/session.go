@@ -33,6 +33,8 @@ type Session struct {
 	info wire.SessionInfo
 	// active is the query whose streaming result holds the connection.
 	active *queryResult
+	// cache keeps planned texts and their DuckDB statements.
+	cache planCache
 }
 
 // NewSession opens a DuckDB connection for a client.
@@ -68,6 +70,7 @@ func (s *Session) Close() error {
 		s.active.Close()
 		s.active = nil
 	}
+	s.cache.clear()
 	return s.conn.Close()
 }
 
@@ -81,13 +84,13 @@ func (s *Session) EncodeOptions() pgtypes.Options {
 
 // Plan implements wire.Session.
 func (s *Session) Plan(ctx context.Context, sql string) ([]wire.Statement, error) {
-	planned, err := s.planner().Plan(sql, s.newQueryID())
+	planned, err := s.plan(sql)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]wire.Statement, len(planned))
-	for i, p := range planned {
-		out[i] = &statement{session: s, plan: p}
+	out := make([]wire.Statement, len(planned.plans))
+	for i, p := range planned.plans {
+		out[i] = &statement{session: s, plan: p, cached: planned, index: i}
 	}
 	return out, nil
 }
@@ -100,6 +103,10 @@ type statement struct {
 	// statement (nil: none). A dataset whose schema grew since would change
 	// it; PostgreSQL refuses that rather than send rows of another shape.
 	described *arrow.Schema
+	// cached is the planned text plan came from, plan its index-th
+	// statement: where a prepared DuckDB statement is kept.
+	cached *cachedPlan
+	index  int
 }
 
 func (st *statement) Tag() string { return st.plan.Tag }
@@ -130,7 +137,7 @@ func (st *statement) Execute(ctx context.Context) (wire.Result, error) {
 	switch p.Kind {
 	case planner.Query, planner.DeclareCursor:
 		// A cursor's rows are its query's rows; the wire layer keeps them.
-		res, err := s.runQuery(ctx, p, st.args)
+		res, err := s.runPlanned(ctx, p, st.args, st.cached, st.index)
 		if err != nil || st.described == nil || p.Kind != planner.Query {
 			return res, err
 		}
@@ -278,6 +285,12 @@ func (r *batchResult) Close() error {
 // converted and sent chunk by chunk while DuckDB is still producing later
 // ones, so a large result does not accumulate in memory.
 func (s *Session) runQuery(ctx context.Context, p planner.Statement, args []any) (wire.Result, error) {
+	return s.runPlanned(ctx, p, args, nil, 0)
+}
+
+// runPlanned is runQuery with the DuckDB statement kept for plan index of
+// cached (nil: one prepared for this run only).
+func (s *Session) runPlanned(ctx context.Context, p planner.Statement, args []any, cached *cachedPlan, index int) (wire.Result, error) {
 	s.settleActive()
 	var cancel context.CancelFunc
 	if d := s.settings.statementTimeout(); d > 0 {
@@ -299,14 +312,13 @@ func (s *Session) runQuery(ctx context.Context, p planner.Statement, args []any)
 			return err
 		}
 		r.raw = raw
-		ps, err := conn.PrepareContext(ctx, p.SQL)
+		d, err := s.duckStatement(ctx, conn, p, cached, index)
 		if err != nil {
 			return err
 		}
-		r.stmt = ps.(*duckdb.Stmt)
-		if r.schema, r.types, err = resultSchema(r.stmt); err != nil {
-			return err
-		}
+		d.inUse = true
+		r.duck = d
+		r.stmt, r.schema, r.types = d.stmt, d.schema, d.types
 		if len(args) > 0 {
 			if err := r.stmt.Bind(namedArgs(args)); err != nil {
 				return err
@@ -321,6 +333,34 @@ func (s *Session) runQuery(ctx context.Context, p planner.Statement, args []any)
 	}
 	s.active = r
 	return r, nil
+}
+
+// duckStatement returns the DuckDB statement of plan index of cached,
+// preparing it if it has none yet; without cached (or while its statement
+// is in use) the statement prepared is closed after one run.
+func (s *Session) duckStatement(ctx context.Context, conn *duckdb.Conn, p planner.Statement, cached *cachedPlan, index int) (*duckStatement, error) {
+	if cached != nil {
+		if d := cached.duck[index]; d != nil && d.stmt != nil && !d.inUse {
+			return d, nil
+		}
+	}
+	ps, err := conn.PrepareContext(ctx, p.SQL)
+	if err != nil {
+		return nil, err
+	}
+	stmt := ps.(*duckdb.Stmt)
+	schema, types, err := resultSchema(stmt)
+	if err != nil {
+		stmt.Close()
+		return nil, err
+	}
+	d := &duckStatement{stmt: stmt, schema: schema, types: types}
+	if cached != nil && cached.kept && (cached.duck[index] == nil || cached.duck[index].stmt == nil) {
+		cached.duck[index] = d
+	} else {
+		d.dropped = true
+	}
+	return d, nil
 }
 
 // settleActive makes the connection free for a new query. DuckDB ends a
@@ -372,6 +412,7 @@ type queryResult struct {
 
 	raw    mapping.Connection
 	stmt   *duckdb.Stmt
+	duck   *duckStatement // stmt's owner, released when the result ends
 	res    mapping.Result
 	hasRes bool
 	schema *arrow.Schema
@@ -515,9 +556,9 @@ func (r *queryResult) releaseDuck() error {
 		r.reader = nil
 	}
 	var err error
-	if r.stmt != nil {
-		err = r.stmt.Close()
-		r.stmt = nil
+	if r.duck != nil {
+		err = r.duck.release()
+		r.duck, r.stmt = nil, nil
 	}
 	return err
 }
@@ -540,7 +581,9 @@ func (r *queryResult) Close() error {
 	r.buffered = nil
 	err := r.releaseDuck()
 	r.cancel()
-	r.engine.running.Delete(r.id)
+	// A kept plan's next run registers under the same ID: only this
+	// run's state is removed.
+	r.engine.running.CompareAndDelete(r.id, r.qs)
 	r.qs.mu.Lock()
 	readers := r.qs.readers
 	r.qs.mu.Unlock()

@@ -162,6 +162,9 @@ func parsePGDuration(v string) (time.Duration, error) {
 type settings struct {
 	table  map[string]setting
 	values map[string]string
+	// gen counts the calls that may have changed values: plans made
+	// under another generation may have read other values (planCache).
+	gen uint64
 }
 
 // newSettings returns a session's settings: the session parameters, and
@@ -179,6 +182,7 @@ func newSettings(serverVersion string, server map[string]string) *settings {
 }
 
 func (s *settings) resetAll() {
+	s.gen++
 	for name, def := range s.table {
 		s.values[name] = def.def
 	}
@@ -201,6 +205,7 @@ func (s *settings) get(name string) (string, error) {
 
 // set changes a setting; it returns whether the client must be told.
 func (s *settings) set(name, value string) (bool, error) {
+	s.gen++
 	name = canonicalName(name)
 	def, ok := s.table[name]
 	if !ok {
@@ -231,6 +236,7 @@ func (s *settings) set(name, value string) (bool, error) {
 }
 
 func (s *settings) reset(name string) (bool, error) {
+	s.gen++
 	name = canonicalName(name)
 	def, ok := s.table[name]
 	if !ok {

@@ -259,6 +259,8 @@ type scanSource struct {
 	ctx     context.Context
 	dataset *catalog.Dataset
 	columns []duckdb.ColumnInfo
+	// statement is the ID the running statement registers under (Init).
+	statement string
 
 	reader  *scan.Reader
 	writers []columnWriter // per selected column, nil for unprojected
@@ -272,7 +274,8 @@ func (e *Engine) newScanSource(qs *queryState, ds *catalog.Dataset, ref planner.
 	if err != nil {
 		return nil, err
 	}
-	return &scanSource{engine: e, qs: qs, ctx: qs.ctx, dataset: ds, columns: cols, key: ref.Key}, nil
+	return &scanSource{engine: e, qs: qs, ctx: qs.ctx, dataset: ds, columns: cols, key: ref.Key,
+		statement: ref.ID[:max(strings.LastIndex(ref.ID, "/"), 0)]}, nil
 }
 
 func (s *scanSource) ColumnInfos() []duckdb.ColumnInfo { return s.columns }
@@ -282,8 +285,6 @@ func (s *scanSource) Cardinality() *duckdb.CardinalityInfo {
 	// for join ordering, never a promise.
 	return &duckdb.CardinalityInfo{Cardinality: uint(max(s.dataset.ItemCount, 0)), Exact: false}
 }
-
-func (s *scanSource) Init() {}
 
 // open starts the DynamoDB read once DuckDB has said which columns it needs.
 func (s *scanSource) open(chunk duckdb.DataChunk) error {

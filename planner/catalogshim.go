@@ -261,6 +261,7 @@ func (rw *rewrite) shimRelation(rel *catalog.SystemRelation, r *pg.RangeVar) (*p
 		alias = &pg.Alias{Aliasname: r.Relname}
 	}
 	if rel.PerSession {
+		rw.volatile = true
 		rows, err := catalog.SessionRows(rel, rw.session())
 		if err != nil {
 			return nil, pgerror.Wrap(err, pgerror.InternalError)

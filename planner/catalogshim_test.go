@@ -199,3 +199,27 @@ func TestQuoteIdentKeywords(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanMarksPerSessionRowsVolatile: a plan that inlines a per-session
+// relation's rows is marked Volatile, so the engine plans it again for
+// every run; other queries are not.
+func TestPlanMarksPerSessionRowsVolatile(t *testing.T) {
+	p := shimPlanner(t)
+	for sql, want := range map[string]bool{
+		"SELECT datname FROM pg_catalog.pg_database":           true,
+		"SELECT name, state FROM pgdynamo.datasets":            true,
+		"SELECT name FROM pg_settings WHERE name = 'TimeZone'": true,
+		"SELECT relname FROM pg_catalog.pg_class":              false,
+		"SELECT 1":                          false,
+		"SELECT * FROM users WHERE id = $1": false,
+		"DECLARE c CURSOR FOR SELECT state FROM pgdynamo.datasets": true,
+	} {
+		plans, err := p.Plan(sql, "q1")
+		if err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+		if got := plans[0].Volatile; got != want {
+			t.Errorf("%s: Volatile = %v, want %v", sql, got, want)
+		}
+	}
+}

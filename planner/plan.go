@@ -112,6 +112,10 @@ type Statement struct {
 	// ParamTypes maps $n to the PostgreSQL type name it is cast to in the
 	// query, for parameters written as casts.
 	ParamTypes map[int]string
+	// Volatile says SQL holds rows read at planning time that change while
+	// the session runs (a per-session relation such as pgdynamo.datasets):
+	// the plan must not be kept and run again.
+	Volatile bool
 }
 
 // Router decides where a dataset reference reads (accel.Registry).

@@ -28,6 +28,9 @@ type rewrite struct {
 	idPrefix string
 	// paramTypes is what paramCastTypes found.
 	paramTypes map[int]string
+	// volatile: the rewrite inlined rows that change while the session
+	// runs (per-session relations), see Statement.Volatile.
+	volatile bool
 }
 
 // Transform is one named, tested rewrite of a statement's AST.
@@ -100,6 +103,7 @@ func (p *Planner) planQuery(source, id string) (Statement, error) {
 	st.SQL = out
 	st.Scans = rw.scans
 	st.ParamTypes = rw.paramTypes
+	st.Volatile = rw.volatile
 	return st, nil
 }
 
