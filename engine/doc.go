@@ -12,7 +12,12 @@
 // needs, which become the DynamoDB ProjectionExpression) and lets one query
 // open one scan per dataset reference. The price is a copy from Arrow
 // batches into DuckDB chunks, and from DuckDB rows back into Arrow; both are
-// per batch, bounded in memory.
+// per batch, bounded in memory. The copy into chunks (chunkwrite.go) writes
+// DuckDB's vectors in place, through the C vectors of the chunk duckdb-go
+// keeps private: fixed-width values copied whole, short strings inline, the
+// long ones pointing into one copy of the batch's string data DuckDB keeps
+// in the vector's heap, lists and structs through their child vectors — a
+// few cgo calls per column and chunk, none per value.
 //
 // Accelerated copies (copies.go) implement accel.Store: each accelerated
 // dataset has a database of its own attached at Open, a DuckDB file or
@@ -45,6 +50,18 @@
 // buffers; the rest is appended row by row into a builder reused across
 // chunks. Each batch owns its memory (a suspended portal may hold batches
 // while DuckDB moves on), so Arrow buffers are not recycled between chunks.
+// Plans are kept (plancache.go): each session keeps the planned statements
+// of a text with the DuckDB statements prepared from them, so a prepared
+// statement's Bind and a simple query sent again plan and prepare nothing;
+// an entry holds while the catalog snapshot, the session's settings and
+// every reference's route are those it was planned with.
+//
+// DuckDB runs with one thread unless configured otherwise (defaultThreads):
+// each query executes on the thread of the session fetching it. With
+// worker threads, a worker could run the pgdynamo_scan that waits for
+// DynamoDB while the session's thread busy-waits in DuckDB's streaming
+// fetch. Sessions still run in parallel, each on its own thread.
+//
 // The pg_catalog/information_schema shim is a
 // schema of tables and macros generated from the catalog at Open
 // (pgcatalog.go).
@@ -52,8 +69,7 @@
 // Known debts: the SQL dialect is DuckDB's where the planner has no
 // transform (numeric is DECIMAL(≤38), float8::text prints DuckDB's form); a
 // portal suspended by a row limit is buffered in memory when the session
-// runs another query meanwhile; copying Arrow into DuckDB chunks costs one
-// cgo call per string value.
+// runs another query meanwhile.
 //
 // It must not import wire; it implements wire's Engine interface
 // structurally.

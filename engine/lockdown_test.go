@@ -103,4 +103,8 @@ func TestDuckInternalsReachable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The chunk writers' view of duckdb-go's DataChunk (outputOf).
+	if chunkField == nil || projectionField == nil {
+		t.Fatal("duckdb-go's DataChunk no longer has the fields chunk (mapping.DataChunk) and projection ([]int)")
+	}
 }

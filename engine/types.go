@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 	duckdb "github.com/duckdb/duckdb-go/v2"
 )
 
@@ -57,58 +56,6 @@ func duckType(dt arrow.DataType) (duckdb.TypeInfo, error) {
 		return duckdb.NewStructInfo(entries[0], entries[1:]...)
 	}
 	return nil, fmt.Errorf("no DuckDB type for Arrow %s", dt)
-}
-
-// goValue reads row i of arr as the Go value duckdb-go's SetValue expects.
-func goValue(arr arrow.Array, i int) any {
-	if arr.IsNull(i) {
-		return nil
-	}
-	switch a := arr.(type) {
-	case *array.Boolean:
-		return a.Value(i)
-	case *array.Int64:
-		return a.Value(i)
-	case *array.Int32:
-		return a.Value(i)
-	case *array.Float64:
-		return a.Value(i)
-	case *array.String:
-		return a.Value(i)
-	case *array.LargeString:
-		return a.Value(i)
-	case *array.Binary:
-		// No copy: SetValue copies the bytes into the chunk at once.
-		return a.Value(i)
-	case *array.LargeBinary:
-		return a.Value(i)
-	case *array.Date32:
-		return a.Value(i).ToTime()
-	case *array.Timestamp:
-		unit := a.DataType().(*arrow.TimestampType).Unit
-		return a.Value(i).ToTime(unit)
-	case *array.List:
-		start, end := a.ValueOffsets(i)
-		values := a.ListValues()
-		out := make([]any, 0, end-start)
-		for j := start; j < end; j++ {
-			out = append(out, goValue(values, int(j)))
-		}
-		return out
-	case *array.Struct:
-		st := a.DataType().(*arrow.StructType)
-		if st.NumFields() == 0 {
-			return "{}"
-		}
-		out := make(map[string]any, st.NumFields())
-		for f := 0; f < st.NumFields(); f++ {
-			out[st.Field(f).Name] = goValue(a.Field(f), i)
-		}
-		return out
-	case *array.Null:
-		return nil
-	}
-	return nil
 }
 
 // arrowType maps a DuckDB result column type to Arrow.

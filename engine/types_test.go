@@ -1,7 +1,7 @@
 package engine
 
 // Tests of the Arrow → DuckDB side of the scan table function (duckType,
-// goValue, writerFor) and of arrowType, through a private DuckDB: record
+// writerFor) and of arrowType, through a private DuckDB: record
 // batches made by attrarrow are served by a table function that fills
 // chunks with the engine's writers, read back with the engine's result path
 // (arrowType, chunkReader), and must encode for the wire exactly as the
@@ -15,7 +15,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -30,13 +29,22 @@ import (
 
 // batchFunction is the test table function: arrow_batch('name') serves the
 // record batch registered under name, projected as DuckDB asks, through
-// writerFor — as scanSource.FillChunk does with a scan's batches.
+// writerFor — as scanSource.FillChunk does with a scan's batches. A batch
+// registered with spans (serveSpans) is written span rows at a time, so a
+// chunk is filled from several writes at rows past 0, alternately with an
+// offset into the batch and from a slice of it (arrays whose data starts
+// at an offset), as scanSource does with a read's small batches.
 const batchFunction = "arrow_batch"
 
-var batches sync.Map // name → arrow.RecordBatch
+var batches sync.Map // name → served
+
+type served struct {
+	rec  arrow.RecordBatch
+	span int // rows per write; 0: a whole chunk
+}
 
 type batchSource struct {
-	rec     arrow.RecordBatch
+	served
 	cols    []duckdb.ColumnInfo
 	writers []columnWriter
 	offset  int
@@ -59,17 +67,36 @@ func (s *batchSource) FillChunk(chunk duckdb.DataChunk) error {
 			}
 		}
 	}
-	n := min(duckdb.GetDataChunkCapacity(), int(s.rec.NumRows())-s.offset)
-	for col, w := range s.writers {
-		if w == nil {
-			continue
-		}
-		if err := w(chunk, col, 0, s.rec, s.offset, n); err != nil {
-			return err
-		}
+	out, err := outputOf(chunk)
+	if err != nil {
+		return err
 	}
-	s.offset += n
-	return chunk.SetSize(n)
+	capacity := duckdb.GetDataChunkCapacity()
+	row := 0
+	for write := 0; row < capacity && s.offset < int(s.rec.NumRows()); write++ {
+		n := min(capacity-row, int(s.rec.NumRows())-s.offset)
+		if s.span > 0 {
+			n = min(n, s.span)
+		}
+		rec, offset := s.rec, s.offset
+		if s.span > 0 && write%2 == 1 {
+			rec, offset = s.rec.NewSlice(int64(s.offset), int64(s.offset+n)), 0
+		}
+		for col, w := range s.writers {
+			if w == nil {
+				continue
+			}
+			if err := w(out, col, row, rec, offset, n); err != nil {
+				return err
+			}
+		}
+		if rec != s.rec {
+			rec.Release()
+		}
+		row += n
+		s.offset += n
+	}
+	return chunk.SetSize(row)
 }
 
 // openBatchDB opens a private DuckDB with arrow_batch registered.
@@ -94,9 +121,8 @@ func openBatchDB(t testing.TB) *sql.DB {
 			if !ok {
 				return nil, fmt.Errorf("no batch %q", args[0])
 			}
-			rec := v.(arrow.RecordBatch)
-			src := &batchSource{rec: rec}
-			for _, f := range rec.Schema().Fields() {
+			src := &batchSource{served: v.(served)}
+			for _, f := range src.rec.Schema().Fields() {
 				dt, err := duckType(f.Type)
 				if err != nil {
 					return nil, fmt.Errorf("column %q: %w", f.Name, err)
@@ -115,9 +141,12 @@ func openBatchDB(t testing.TB) *sql.DB {
 var batchSeq atomic.Int64
 
 // serve registers rec for arrow_batch and returns the SQL naming it.
-func serve(t testing.TB, rec arrow.RecordBatch) string {
+func serve(t testing.TB, rec arrow.RecordBatch) string { return serveSpans(t, rec, 0) }
+
+// serveSpans is serve with rec written span rows at a time.
+func serveSpans(t testing.TB, rec arrow.RecordBatch, span int) string {
 	name := fmt.Sprintf("b%d", batchSeq.Add(1))
-	batches.Store(name, rec)
+	batches.Store(name, served{rec: rec, span: span})
 	t.Cleanup(func() { batches.Delete(name) })
 	return fmt.Sprintf("%s('%s')", batchFunction, name)
 }
@@ -332,25 +361,37 @@ func TestArrowDuckRoundTrip(t *testing.T) {
 			}
 			in := conv.NewRecordBatch()
 			defer in.Release()
-			out := queryArrow(t, db, "SELECT * FROM "+serve(t, in))
-			for _, f := range []pgtypes.Format{pgtypes.TextFormat, pgtypes.BinaryFormat} {
-				inTypes, inRows := wireRows(t, in, f)
-				outTypes, outRows := wireRows(t, out, f)
-				for i := range inTypes {
-					if inTypes[i].OID != outTypes[i].OID {
-						t.Errorf("column %s: Arrow %s is %s, after DuckDB %s is %s", in.ColumnName(i),
-							in.Column(i).DataType(), inTypes[i].Name, out.Column(i).DataType(), outTypes[i].Name)
-					}
-				}
-				for r := range inRows {
-					for c := range inRows[r] {
-						if inRows[r][c] != outRows[r][c] {
-							t.Errorf("%s row %d column %s: %q after DuckDB, %q before", f, r, in.ColumnName(c), outRows[r][c], inRows[r][c])
-						}
-					}
-				}
+			for _, span := range []int{0, 1, 2} {
+				out := queryArrow(t, db, "SELECT * FROM "+serveSpans(t, in, span))
+				sameOnTheWire(t, in, out)
 			}
 		})
+	}
+}
+
+// sameOnTheWire checks that every column of out keeps in's Postgres type
+// and every value encodes to the same text and binary bytes.
+func sameOnTheWire(t *testing.T, in, out arrow.RecordBatch) {
+	t.Helper()
+	for _, f := range []pgtypes.Format{pgtypes.TextFormat, pgtypes.BinaryFormat} {
+		inTypes, inRows := wireRows(t, in, f)
+		outTypes, outRows := wireRows(t, out, f)
+		for i := range inTypes {
+			if inTypes[i].OID != outTypes[i].OID {
+				t.Errorf("column %s: Arrow %s is %s, after DuckDB %s is %s", in.ColumnName(i),
+					in.Column(i).DataType(), inTypes[i].Name, out.Column(i).DataType(), outTypes[i].Name)
+			}
+		}
+		if len(outRows) != len(inRows) {
+			t.Fatalf("%d rows after DuckDB, %d before", len(outRows), len(inRows))
+		}
+		for r := range inRows {
+			for c := range inRows[r] {
+				if inRows[r][c] != outRows[r][c] {
+					t.Errorf("%s row %d column %s: %q after DuckDB, %q before", f, r, in.ColumnName(c), outRows[r][c], inRows[r][c])
+				}
+			}
+		}
 	}
 }
 
@@ -386,7 +427,13 @@ func TestArrowDuckManyChunks(t *testing.T) {
 	}
 	rec := b.NewRecordBatch()
 	defer rec.Release()
-	out := queryArrow(t, db, "SELECT st, i, l, s FROM "+serve(t, rec)+" WHERE i IS NULL OR i % 3 <> 1")
+	for _, span := range []int{0, 333} {
+		manyChunksRead(t, queryArrow(t, db, "SELECT st, i, l, s FROM "+serveSpans(t, rec, span)+" WHERE i IS NULL OR i % 3 <> 1"), rows)
+	}
+}
+
+func manyChunksRead(t *testing.T, out arrow.RecordBatch, rows int) {
+	t.Helper()
 	n := 0
 	for r := 0; r < rows; r++ {
 		if r%7 != 0 && r%3 == 1 {
@@ -460,38 +507,52 @@ func TestDuckType(t *testing.T) {
 	}
 }
 
-// TestGoValue covers goValue's cases the round trips cannot reach: the
-// types attrarrow does not make but duckType accepts.
-func TestGoValue(t *testing.T) {
+// TestWritersOfOtherTypes covers the writers of types duckType accepts
+// that attrarrow does not make (the round trips cannot reach them), the
+// timestamp units, strings around DuckDB's 12-byte inline limit, and a
+// VARCHAR value that is not UTF-8, which DuckDB's checked assignment makes
+// NULL.
+func TestWritersOfOtherTypes(t *testing.T) {
+	db := openBatchDB(t)
 	mem := memory.DefaultAllocator
-	lb := array.NewBinaryBuilder(mem, arrow.BinaryTypes.LargeBinary)
-	lb.Append([]byte{0, 1})
-	ls := array.NewLargeStringBuilder(mem)
-	ls.Append("x")
-	i32 := array.NewInt32Builder(mem)
-	i32.Append(7)
-	es := array.NewStructBuilder(mem, arrow.StructOf())
-	es.Append(true)
-	for _, tc := range []struct {
-		arr  arrow.Array
-		want string
-	}{
-		{lb.NewArray(), "[]byte{0x0, 0x1}"},
-		{ls.NewArray(), `"x"`},
-		{i32.NewArray(), "7"},
-		{es.NewArray(), `"{}"`},
-		{array.NewNull(1), "<nil>"},
-	} {
-		if got := fmt.Sprintf("%#v", goValue(tc.arr, 0)); got != tc.want {
-			t.Errorf("goValue(%s) = %s, want %s", tc.arr.DataType(), got, tc.want)
-		}
-		tc.arr.Release()
+	ts := func(unit arrow.TimeUnit) arrow.Field {
+		return arrow.Field{Name: "ts_" + unit.String(), Type: &arrow.TimestampType{Unit: unit, TimeZone: "UTC"}, Nullable: true}
 	}
-	// A timestamp keeps its instant whatever the unit.
-	ts := array.NewTimestampBuilder(mem, &arrow.TimestampType{Unit: arrow.Millisecond, TimeZone: "UTC"})
-	ts.Append(arrow.Timestamp(1710513000123))
-	if got := goValue(ts.NewArray(), 0).(time.Time); !got.Equal(time.UnixMilli(1710513000123)) {
-		t.Errorf("timestamp %v", got)
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "i32", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
+		{Name: "ls", Type: arrow.BinaryTypes.LargeString, Nullable: true},
+		{Name: "lb", Type: arrow.BinaryTypes.LargeBinary, Nullable: true},
+		{Name: "nul", Type: arrow.Null, Nullable: true},
+		{Name: "es", Type: arrow.StructOf(), Nullable: true},
+		ts(arrow.Second), ts(arrow.Millisecond), ts(arrow.Microsecond), ts(arrow.Nanosecond),
+		{Name: "s", Type: arrow.BinaryTypes.String, Nullable: true},
+	}, nil)
+	b := array.NewRecordBuilder(mem, schema)
+	defer b.Release()
+	b.Field(0).(*array.Int32Builder).AppendValues([]int32{7, 0, -1}, []bool{true, false, true})
+	b.Field(1).(*array.LargeStringBuilder).AppendValues([]string{"x", "", "thirteen byte"}, []bool{true, false, true})
+	b.Field(2).(*array.BinaryBuilder).AppendValues([][]byte{{0, 1}, nil, []byte("twelve bytes")}, []bool{true, false, true})
+	b.Field(3).(*array.NullBuilder).AppendNulls(3)
+	es := b.Field(4).(*array.StructBuilder)
+	es.AppendValues([]bool{true, false, true})
+	for f, v := range map[int]int64{5: -1, 6: -1, 7: -1, 8: -1} {
+		b.Field(f).(*array.TimestampBuilder).AppendValues([]arrow.Timestamp{arrow.Timestamp(v), 0, arrow.Timestamp(1710513000)}, []bool{true, false, true})
+	}
+	b.Field(9).(*array.StringBuilder).AppendValues([]string{"ok", "bad \xff" + string([]byte{0xff}) + " padding to be long", "fine"}, nil)
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	for _, span := range []int{0, 1} {
+		out := queryArrow(t, db, "SELECT i32, ls, lb, nul, es, "+
+			"epoch_us(ts_s), epoch_us(ts_ms), epoch_us(ts_us), epoch_us(ts_ns), s FROM "+serveSpans(t, rec, span))
+		_, got := wireRows(t, out, pgtypes.TextFormat)
+		want := [][]string{
+			{"7", "x", `\x0001`, "NULL", "{}", "-1000000", "-1000", "-1", "-1", "ok"},
+			{"NULL", "NULL", "NULL", "NULL", "NULL", "NULL", "NULL", "NULL", "NULL", "NULL"},
+			{"-1", "thirteen byte", `\x7477656c7665206279746573`, "NULL", "{}", "1710513000000000", "1710513000000", "1710513000", "1710513", "fine"},
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("span %d:\n got %q\nwant %q", span, got, want)
+		}
 	}
 }
 
@@ -649,7 +710,7 @@ func benchChunks(b *testing.B, db *sql.DB, rec arrow.RecordBatch) float64 {
 var scalarPerRow atomic.Value // float64: the scalars case, baseline of the others
 
 // BenchmarkArrowToDuckChunk is the cost of the scan table function's copy
-// from Arrow batches into DuckDB chunks (writerFor, goValue), DuckDB's own
+// from Arrow batches into DuckDB chunks (writerFor), DuckDB's own
 // reading included. "scalars" is an item of flat strings, numbers and
 // booleans (the typed writers); "1KBItem" is attrarrow's benchmark item
 // with structs, lists of structs, timestamps and sets, at unnest_depth
