@@ -43,6 +43,7 @@ type Converter struct {
 	sites  []site
 	counts map[mismatchKey]*mismatchEntry
 	sizers []sizer
+	wire   wireIndex // AppendJSON's, built on first use
 }
 
 // sizer remembers how much one builder (top-level or nested) held in the last

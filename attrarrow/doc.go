@@ -12,7 +12,13 @@
 // and returns an immutable *Schema. Select narrows it for a projection;
 // TopLevelAttributes tells the scan what to put in a ProjectionExpression.
 // NewConverter creates the Arrow builders once; the scan then calls Append per
-// item and NewRecordBatch per batch, and Release when done. A Converter is
+// item and NewRecordBatch per batch, and Release when done. A page of a Scan
+// or Query response in DynamoDB's JSON wire form can skip the SDK's
+// AttributeValues: JSONPage.Parse indexes its items and AppendJSON appends
+// one through the same appenders, as Append appends what the SDK decodes
+// from the same bytes (lists and maps become AttributeValues first); forms
+// DynamoDB does not write are refused and left to the SDK. The property and
+// fuzz tests hold the two to the same batches and mismatches. A Converter is
 // owned by one goroutine. Mismatches (values that did not fit their column and
 // became NULL, or lost precision) and Schema.Conflicts (sampled kinds that
 // disagreed, kept as text) are what the caller turns into NoticeResponses.
@@ -41,7 +47,9 @@
 // The standard library, arrow-go and the DynamoDB types package only. It must
 // not import any other pgdynamo package: it is a leaf that scan, the
 // acceleration store and tests build on. It uses unsafe for one thing: handing
-// a string's bytes to the Arrow builder, which copies them, without a copy.
+// bytes to the Arrow builder as strings (and strings as bytes) without a copy,
+// the builder copying them (a string of a JSONPage body lives as long as the
+// appender's call).
 //
 // # Known debts
 //

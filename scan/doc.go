@@ -3,6 +3,13 @@
 // parallel segmented Scan calls and streams the items as Arrow record batches
 // through attrarrow, the one AttributeValue → Arrow path.
 //
+// Pages are decoded from the response body straight into Arrow
+// (decode.go, attrarrow.JSONPage): the SDK still makes the call — retries,
+// signing, checksums, errors — and decodes the rest of each response, but
+// the items skip its AttributeValue trees unless they are in a form
+// DynamoDB does not write, when the SDK decodes them as before.
+// Stats.WirePages counts the pages read that way.
+//
 // Lifecycle: Open starts the readers, ReadBatch hands out batches as pages
 // arrive, Close (or cancelling the context given to Open) stops every
 // in-flight DynamoDB call. Memory is bounded: each segment holds at most one

@@ -38,7 +38,11 @@ type Options struct {
 
 // Stats counts what a read cost. Safe to read while the read runs.
 type Stats struct {
-	Pages            atomic.Int64
+	Pages atomic.Int64
+	// WirePages are the pages whose items were decoded from the response
+	// body straight into Arrow (decode.go); the others went through the
+	// SDK's AttributeValues.
+	WirePages        atomic.Int64
 	ItemsScanned     atomic.Int64
 	ItemsReturned    atomic.Int64
 	ConsumedCapacity atomicFloat
@@ -208,6 +212,10 @@ func (r *Reader) readSegment(ctx context.Context, api API, segment int) error {
 
 	projection, projNames := r.req.projectionExpression()
 	names := mergeNames(r.req.Names, projNames)
+	// The pages' items are decoded into dec, straight into the converter's
+	// builders (decode.go).
+	dec := &pageDecoder{}
+	callCtx := withPageDecoder(ctx, dec)
 	var startKey map[string]types.AttributeValue
 	for {
 		pageLimit := r.pageLimit()
@@ -237,7 +245,8 @@ func (r *Reader) readSegment(ctx context.Context, api API, segment int) error {
 				in.ExpressionAttributeValues = values
 			}
 			var out *dynamodb.QueryOutput
-			out, err = api.Query(ctx, in)
+			dec.parsed = false
+			out, err = api.Query(callCtx, in, decodeItemsOption)
 			if out != nil {
 				items, lastKey, scanned, capacity = out.Items, out.LastEvaluatedKey, out.ScannedCount, out.ConsumedCapacity
 			}
@@ -254,7 +263,8 @@ func (r *Reader) readSegment(ctx context.Context, api API, segment int) error {
 			}
 			r.fillCommon(&in.IndexName, &in.FilterExpression, &in.ProjectionExpression, &in.ExpressionAttributeNames, &in.ExpressionAttributeValues, &in.Limit, projection, names, pageLimit)
 			var out *dynamodb.ScanOutput
-			out, err = api.Scan(ctx, in)
+			dec.parsed = false
+			out, err = api.Scan(callCtx, in, decodeItemsOption)
 			if out != nil {
 				items, lastKey, scanned, capacity = out.Items, out.LastEvaluatedKey, out.ScannedCount, out.ConsumedCapacity
 			}
@@ -269,12 +279,17 @@ func (r *Reader) readSegment(ctx context.Context, api API, segment int) error {
 		}
 
 		limitHit := false
-		for _, item := range items {
+		count, appendItem := len(items), func(i int) { conv.Append(items[i]) }
+		if dec.parsed {
+			r.Stats.WirePages.Add(1)
+			count, appendItem = dec.page.Len(), func(i int) { conv.AppendJSON(&dec.page, i) }
+		}
+		for i := range count {
 			if r.req.Limit > 0 && r.remaining.Add(-1) < 0 {
 				limitHit = true
 				break
 			}
-			conv.Append(item)
+			appendItem(i)
 			r.Stats.ItemsReturned.Add(1)
 			if conv.Len() >= r.opts.BatchRows {
 				if err := r.send(ctx, conv.NewRecordBatch()); err != nil {

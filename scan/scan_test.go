@@ -3,6 +3,7 @@ package scan_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -242,4 +244,126 @@ func TestPartitionsQueryEachValueOnce(t *testing.T) {
 	if _, err := scan.Open(context.Background(), client, bad, schemaFor(t), scan.Options{}); err == nil {
 		t.Error("partitions without a key condition accepted")
 	}
+}
+
+// TestPagesDecodedFromTheWire reads items of every kind with Scan segments
+// and with Queries: each page's items are decoded from the response body,
+// and the batches equal the SDK's items converted with Append.
+func TestPagesDecodedFromTheWire(t *testing.T) {
+	ctx := context.Background()
+	client := dynamotest.SharedClient(t)
+	table := dynamotest.UniqueTableName("wire")
+	if err := dynamotest.CreateTable(ctx, client, table, dynamotest.NumberKey("id"), nil); err != nil {
+		t.Fatal(err)
+	}
+	const n = 300
+	items := make([]map[string]types.AttributeValue, n)
+	for i := range items {
+		it := map[string]types.AttributeValue{
+			"id":   &types.AttributeValueMemberN{Value: strconv.Itoa(i)},
+			"s":    &types.AttributeValueMemberS{Value: strings.Repeat("é\"\\", i%5) + "x" + strconv.Itoa(i)},
+			"f":    &types.AttributeValueMemberN{Value: strconv.Itoa(i) + ".25"},
+			"b":    &types.AttributeValueMemberB{Value: []byte{byte(i), 0, 255}},
+			"ok":   &types.AttributeValueMemberBOOL{Value: i%3 == 0},
+			"tags": &types.AttributeValueMemberSS{Value: []string{"a", "b" + strconv.Itoa(i%4)}},
+			"ns":   &types.AttributeValueMemberNS{Value: []string{strconv.Itoa(i)}},
+			"m": &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{
+				"city": &types.AttributeValueMemberS{Value: "Paris"},
+				"l":    &types.AttributeValueMemberL{Value: []types.AttributeValue{&types.AttributeValueMemberN{Value: "1"}, &types.AttributeValueMemberNULL{Value: true}}},
+			}},
+		}
+		if i%7 == 0 {
+			it["s"] = &types.AttributeValueMemberNULL{Value: true}
+			delete(it, "m")
+		}
+		items[i] = it
+	}
+	if err := dynamotest.PutItems(ctx, client, table, items); err != nil {
+		t.Fatal(err)
+	}
+	keys := []attrarrow.KeyAttribute{{Name: "id", Type: types.ScalarAttributeTypeN, Role: attrarrow.PartitionKey}}
+	for _, depth := range []int{-1, 0, 1} {
+		sch, err := attrarrow.Infer(items[:20], keys, attrarrow.Options{UnnestDepth: depth})
+		if err != nil {
+			t.Fatal(err)
+		}
+		reqs := map[string]scan.Request{
+			"scan": {Table: table, Segments: 3},
+			"query": {Table: table, KeyCondition: "#k = :k", Names: map[string]string{"#k": "id"}, PartitionValue: ":k",
+				Partitions: []types.AttributeValue{&types.AttributeValueMemberN{Value: "7"}, &types.AttributeValueMemberN{Value: "8"}}},
+		}
+		for name, req := range reqs {
+			t.Run(fmt.Sprintf("%s/depth%d", name, depth), func(t *testing.T) {
+				r, err := scan.Open(ctx, client, req, sch, scan.Options{BatchRows: 128})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer r.Close()
+				got := rowsByID(t, drain(t, r))
+				if r.Stats.Pages.Load() == 0 || r.Stats.WirePages.Load() != r.Stats.Pages.Load() {
+					t.Errorf("%d of %d pages decoded from the wire", r.Stats.WirePages.Load(), r.Stats.Pages.Load())
+				}
+				conv := attrarrow.NewConverter(sch, nil)
+				defer conv.Release()
+				var want []map[string]types.AttributeValue
+				if req.IsQuery() {
+					want = []map[string]types.AttributeValue{items[7], items[8]}
+				} else {
+					want = items
+				}
+				for _, it := range want {
+					conv.Append(it)
+				}
+				ref := conv.NewRecordBatch()
+				defer ref.Release()
+				wantRows := rowsByID(t, []arrow.RecordBatch{ref})
+				if len(got) != len(wantRows) {
+					t.Fatalf("%d rows, want %d", len(got), len(wantRows))
+				}
+				for id, row := range wantRows {
+					if got[id] != row {
+						t.Fatalf("id %d:\n got %s\nwant %s", id, got[id], row)
+					}
+				}
+			})
+		}
+	}
+}
+
+// drain reads every batch of r.
+func drain(t *testing.T, r *scan.Reader) []arrow.RecordBatch {
+	t.Helper()
+	var out []arrow.RecordBatch
+	for {
+		rec, err := r.ReadBatch(context.Background())
+		if errors.Is(err, io.EOF) {
+			t.Cleanup(func() {
+				for _, b := range out {
+					b.Release()
+				}
+			})
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, rec)
+	}
+}
+
+// rowsByID renders every row of batches (first column: the int64 id) as
+// text, by id.
+func rowsByID(t *testing.T, batches []arrow.RecordBatch) map[int64]string {
+	t.Helper()
+	out := map[int64]string{}
+	for _, b := range batches {
+		for row := range int(b.NumRows()) {
+			var cells []string
+			for c := range int(b.NumCols()) {
+				cells = append(cells, b.Column(c).ValueStr(row))
+			}
+			out[b.Column(0).(*array.Int64).Value(row)] = strings.Join(cells, " | ")
+		}
+	}
+	return out
 }

@@ -1,0 +1,355 @@
+package attrarrow_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"reflect"
+	"slices"
+	"strconv"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/pgdynamo/pgdynamo/attrarrow"
+)
+
+// The fast decoder (JSONPage, Converter.AppendJSON) against the reference
+// path it must equal: the AWS SDK decoding the same response body into
+// AttributeValues, converted with Converter.Append.
+
+// wireWriter writes items in DynamoDB's JSON wire form, choosing at random
+// how each string is written: raw (only '"', '\' and control characters
+// escaped, invalid UTF-8 kept) or as encoding/json writes it (every
+// escape), sometimes with letters escaped as \u00XX too.
+type wireWriter struct {
+	r   *rand.Rand
+	buf bytes.Buffer
+}
+
+func (w *wireWriter) str(s string) {
+	switch w.r.IntN(4) {
+	case 0:
+		b, _ := json.Marshal(s)
+		w.buf.Write(b)
+	case 1:
+		w.buf.WriteByte('"')
+		for _, c := range []byte(s) {
+			if c >= 'a' && c <= 'z' && w.r.IntN(3) == 0 {
+				fmt.Fprintf(&w.buf, `\u%04x`, c)
+			} else {
+				w.rawByte(c)
+			}
+		}
+		w.buf.WriteByte('"')
+	default:
+		w.buf.WriteByte('"')
+		for _, c := range []byte(s) {
+			w.rawByte(c)
+		}
+		w.buf.WriteByte('"')
+	}
+}
+
+func (w *wireWriter) rawByte(c byte) {
+	switch {
+	case c == '"' || c == '\\':
+		w.buf.WriteByte('\\')
+		w.buf.WriteByte(c)
+	case c < 0x20:
+		fmt.Fprintf(&w.buf, `\u%04x`, c)
+	default:
+		w.buf.WriteByte(c)
+	}
+}
+
+func (w *wireWriter) value(v av) {
+	w.buf.WriteByte('{')
+	switch x := v.(type) {
+	case *types.AttributeValueMemberS:
+		if x == nil {
+			w.buf.WriteString(`"NULL":true`)
+			break
+		}
+		w.buf.WriteString(`"S":`)
+		w.str(x.Value)
+	case *types.AttributeValueMemberN:
+		if x == nil {
+			w.buf.WriteString(`"NULL":true`)
+			break
+		}
+		w.buf.WriteString(`"N":`)
+		w.str(x.Value)
+	case *types.AttributeValueMemberB:
+		if x == nil {
+			w.buf.WriteString(`"NULL":true`)
+			break
+		}
+		fmt.Fprintf(&w.buf, `"B":%q`, base64.StdEncoding.EncodeToString(x.Value))
+	case *types.AttributeValueMemberBOOL:
+		if x == nil {
+			w.buf.WriteString(`"NULL":true`)
+			break
+		}
+		fmt.Fprintf(&w.buf, `"BOOL":%t`, x.Value)
+	case *types.AttributeValueMemberSS:
+		w.buf.WriteString(`"SS":`)
+		w.list(len(x.Value), func(i int) { w.str(x.Value[i]) })
+	case *types.AttributeValueMemberNS:
+		w.buf.WriteString(`"NS":`)
+		w.list(len(x.Value), func(i int) { w.str(x.Value[i]) })
+	case *types.AttributeValueMemberBS:
+		w.buf.WriteString(`"BS":`)
+		w.list(len(x.Value), func(i int) { fmt.Fprintf(&w.buf, "%q", base64.StdEncoding.EncodeToString(x.Value[i])) })
+	case *types.AttributeValueMemberL:
+		w.buf.WriteString(`"L":`)
+		w.list(len(x.Value), func(i int) { w.value(x.Value[i]) })
+	case *types.AttributeValueMemberM:
+		w.buf.WriteString(`"M":`)
+		w.object(x.Value)
+	case *types.UnknownUnionMember:
+		w.buf.WriteString(`"X":"unknown"`)
+	default: // nil, NULL
+		w.buf.WriteString(`"NULL":true`)
+	}
+	w.buf.WriteByte('}')
+}
+
+func (w *wireWriter) list(n int, elem func(int)) {
+	w.buf.WriteByte('[')
+	for i := range n {
+		if i > 0 {
+			w.buf.WriteByte(',')
+		}
+		elem(i)
+	}
+	w.buf.WriteByte(']')
+}
+
+func (w *wireWriter) object(m map[string]av) {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	w.buf.WriteByte('{')
+	for i, k := range keys {
+		if i > 0 {
+			w.buf.WriteByte(',')
+		}
+		w.str(k)
+		w.buf.WriteByte(':')
+		w.value(m[k])
+	}
+	w.buf.WriteByte('}')
+}
+
+// wireBody is a Scan response holding items, with the members DynamoDB
+// sends around them.
+func wireBody(seed uint64, items []item) []byte {
+	w := &wireWriter{r: rand.New(rand.NewPCG(seed, 3))}
+	fmt.Fprintf(&w.buf, `{"Count":%d,"Items":`, len(items))
+	w.list(len(items), func(i int) { w.object(items[i]) })
+	w.buf.WriteString(`,"LastEvaluatedKey":{"id":{"S":"k"}},"ScannedCount":`)
+	w.buf.WriteString(strconv.Itoa(len(items) + 1))
+	w.buf.WriteString(`,"ConsumedCapacity":{"TableName":"t","CapacityUnits":1.5}}`)
+	return w.buf.Bytes()
+}
+
+// bodyClient answers every request with one canned body.
+type bodyClient struct{ body []byte }
+
+func (c bodyClient) Do(*http.Request) (*http.Response, error) {
+	return &http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(bytes.NewReader(c.body)), ContentLength: int64(len(c.body))}, nil
+}
+
+// sdkScan decodes body as the SDK decodes a Scan response.
+func sdkScan(body []byte) (*dynamodb.ScanOutput, error) {
+	client := dynamodb.New(dynamodb.Options{
+		Region:           "us-east-1",
+		Credentials:      credentials.NewStaticCredentialsProvider("a", "b", ""),
+		BaseEndpoint:     aws.String("http://dynamodb.test"),
+		HTTPClient:       bodyClient{body},
+		RetryMaxAttempts: 1,
+	})
+	return client.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String("t")})
+}
+
+// compareWire converts body both ways with sch and fails on any
+// difference; it reports whether the fast path took the body.
+func compareWire(t testing.TB, sch *attrarrow.Schema, body []byte) bool {
+	t.Helper()
+	ref, sdkErr := sdkScan(body)
+	var page attrarrow.JSONPage
+	rest, ok := page.Parse(body)
+	if !ok {
+		return false
+	}
+	if sdkErr != nil {
+		t.Fatalf("the fast path took a body the SDK refuses (%v):\n%s", sdkErr, body)
+	}
+	if page.Len() != len(ref.Items) {
+		t.Fatalf("%d items parsed, the SDK decoded %d:\n%s", page.Len(), len(ref.Items), body)
+	}
+	// The rest of the response decodes as the whole one does, Items aside.
+	others, err := sdkScan(rest)
+	if err != nil {
+		t.Fatalf("the SDK refuses the rest of the body (%v):\n%s", err, rest)
+	}
+	if others.Items != nil || others.Count != ref.Count || others.ScannedCount != ref.ScannedCount ||
+		!reflect.DeepEqual(others.LastEvaluatedKey, ref.LastEvaluatedKey) || !reflect.DeepEqual(others.ConsumedCapacity, ref.ConsumedCapacity) {
+		t.Fatalf("the rest decodes to %+v, the whole body to %+v", others, ref)
+	}
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	slow, fast := attrarrow.NewConverter(sch, mem), attrarrow.NewConverter(sch, mem)
+	defer slow.Release()
+	defer fast.Release()
+	for round := range 2 {
+		for i, it := range ref.Items {
+			slow.Append(it)
+			fast.AppendJSON(&page, i)
+		}
+		want, got := slow.NewRecordBatch(), fast.NewRecordBatch()
+		if err := array.ValidateRecordFull(got); err != nil {
+			t.Fatalf("round %d: invalid batch: %v", round, err)
+		}
+		if !array.RecordEqual(want, got) {
+			for c := range int(want.NumCols()) {
+				if !array.Equal(want.Column(c), got.Column(c)) {
+					t.Errorf("round %d column %s:\n fast %v\n  SDK %v", round, sch.Columns[c].Name, got.Column(c), want.Column(c))
+				}
+			}
+			t.Fatalf("body:\n%s", body)
+		}
+		want.Release()
+		got.Release()
+	}
+	if w, g := slow.Mismatches(), fast.Mismatches(); !reflect.DeepEqual(w, g) {
+		t.Fatalf("mismatches: fast %s, SDK %s", dump(g), dump(w))
+	}
+	return true
+}
+
+// TestWireJSONMatchesSDK converts pages of random documents from their
+// wire form both ways, for every kind of schema: inferred from the first
+// half of the documents only, so later ones also mismatch.
+func TestWireJSONMatchesSDK(t *testing.T) {
+	g := gen{r: rand.New(rand.NewPCG(20261205, 7))}
+	docs := make([]item, 1200)
+	for i := range docs {
+		docs[i] = g.doc(i)
+	}
+	keys := []attrarrow.KeyAttribute{{Name: "id", Type: types.ScalarAttributeTypeS, Role: attrarrow.PartitionKey}}
+	for _, o := range []attrarrow.Options{
+		{UnnestDepth: -1}, {UnnestDepth: 0}, {UnnestDepth: 1}, {UnnestDepth: 2},
+		{UnnestDepth: -1, TimeFormat: "2006-01-02"},
+	} {
+		t.Run(fmt.Sprintf("depth%d_%s", o.UnnestDepth, o.TimeFormat), func(t *testing.T) {
+			sch, err := attrarrow.Infer(docs[:len(docs)/2], keys, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for page := 0; page*100 < len(docs); page++ {
+				if !compareWire(t, sch, wireBody(uint64(page), docs[page*100:(page+1)*100])) {
+					t.Fatalf("page %d: the fast path refused DynamoDB's own form", page)
+				}
+			}
+		})
+	}
+}
+
+// TestWireJSONRefusesOtherForms: bodies DynamoDB does not write are left to
+// the SDK; a body the fast path takes never differs from the SDK's reading.
+func TestWireJSONRefusesOtherForms(t *testing.T) {
+	sch, err := attrarrow.Infer([]item{{"a": s("x"), "n": n("1"), "l": l(s("y"))}}, nil, attrarrow.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		body string
+		fast bool
+	}{
+		{`{"Items":[{"a":{"S":"x"}}]}`, true},
+		{` { "Items" : [ { "a" : { "S" : "x" } } ] , "Count" : 1 } ` + "\n", true},
+		{`{"Items":[]}`, true},
+		{`{"Count":0}`, true},
+		{`{"Items":[{"a":{"S":"x"},"a":{"S":"y"}}]}`, true}, // the last wins, as in the SDK's map
+		{`{"Items":[{"a":{"S":"x\u00e9\n"}}]}`, true},
+		{`{"Items":[{"l":{"L":[{"NULL":true},{"BOOL":false},{"M":{"k":{"N":"1"}}}]}}]}`, true},
+		{`{"Items":[{"a":{"S":"x","N":"1"}}]}`, false}, // two members: the SDK refuses
+		{`{"Items":[{"a":{"S":null}}]}`, false},
+		{`{"Items":[{"a":{"X":"x"}}]}`, false},
+		{`{"Items":[{"a":{}}]}`, false},
+		{`{"Items":[{"a":{"\u0053":"x"}}]}`, false},
+		{`{"Items":[{"a":{"B":"not base64!"}}]}`, false},
+		{`{"Items":[{"a":{"BOOL":"true"}}]}`, false},
+		{`{"Items":[{"a":{"S":1}}]}`, false},
+		{`{"Items":null}`, false},
+		{`{"Items":[null]}`, false},
+		{`{"Items":[{"a":{"S":"x"}}],"Items":[]}`, false},
+		{`{"Items":[{"a":{"S":"x"}}]} trailing`, false},
+		{`{"Items":[{"a":{"S":"x"}}]`, false},
+		{`{"Items":[{"a":{"S":"tab	inside"}}]}`, false},
+		{`{"Items":[{"a":{"S":"bad \q escape"}}]}`, false},
+		{`{"Count":01,"Items":[]}`, false},
+		{``, false},
+	} {
+		if got := compareWire(t, sch, []byte(tc.body)); got != tc.fast {
+			t.Errorf("%s: fast path %v, want %v", tc.body, got, tc.fast)
+		}
+	}
+}
+
+// FuzzWireJSON feeds arbitrary bodies to both paths: whenever the fast
+// path takes a body, the SDK decodes it and the two batches are equal.
+func FuzzWireJSON(f *testing.F) {
+	g := gen{r: rand.New(rand.NewPCG(5, 5))}
+	for i := range 8 {
+		f.Add(wireBody(uint64(i), []item{g.doc(i), g.doc(i + 1)}))
+	}
+	for _, body := range []string{
+		`{"Items":[{"a":{"S":"x"},"a":{"N":"1"}}]}`,
+		`{"Items":[{"a":{"SS":["x","y\u0000"]},"b":{"NS":["1","-0.5e3"]},"c":{"BS":["AAE="]}}]}`,
+		`{"Items":[{"m":{"M":{"k":{"M":{"j":{"L":[{"S":"deep"}]}}}}}}],"LastEvaluatedKey":{"m":{"S":"x"}}}`,
+		`{"Items":[{"a":{"NULL":false}},{"a":{"BOOL":true}}]}`,
+		`{"Items":[{"\ud800":{"S":"\udc00 lone surrogates"}}]}`,
+		"{\"Items\":[{\"a\":{\"S\":\"raw \xff\xfe bytes\"}}]}",
+	} {
+		f.Add([]byte(body))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		// A schema from what the SDK reads, when it reads anything: the
+		// values then meet columns of their own types and others'.
+		items := []item{{"a": s("x"), "n": n("1"), "l": l(s("y")), "m": m("k", n("2"))}}
+		if out, err := sdkScan(body); err == nil && len(out.Items) > 0 {
+			items = out.Items
+		}
+		for _, depth := range []int{-1, 0, 2} {
+			sch, err := attrarrow.Infer(items, nil, opts(depth))
+			if err != nil {
+				t.Fatal(err)
+			}
+			compareWire(t, sch, body)
+		}
+	})
+}
+
+// wireBytes is wireBody's choice of string forms seeded from fuzz input.
+func wireBytes(data []byte, items []item) []byte {
+	var seed uint64
+	for _, c := range data {
+		seed = seed*31 + uint64(c)
+	}
+	return wireBody(seed, items)
+}
