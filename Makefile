@@ -11,7 +11,7 @@
 #   make build       build bin/pgdynamo
 #   make bench       all benchmarks, no tests
 #   make bench-e2e   the federated path end to end against the raw AWS SDK (cmd/pgdynamo-bench);
-#                    BENCH_FLAGS passes flags, e.g. BENCH_FLAGS=-rss-items=1000000
+#                    BENCH_FLAGS passes flags, e.g. BENCH_FLAGS=-rss-rows=1000000
 #   make fmt         gofmt -w the tree
 #   make clean       remove bin/
 

@@ -4,7 +4,7 @@
 // each figure next to the same measure taken directly with aws-sdk-go-v2 in
 // the same run (make bench-e2e):
 //
-//	go run ./cmd/pgdynamo-bench [-items 100000] [-rss-items 1000000] [-endpoint URL] [-profile-dir DIR]
+//	go run ./cmd/pgdynamo-bench [-items 100000] [-rss-rows 1000000] [-endpoint URL] [-profile-dir DIR]
 //
 // It starts a DynamoDB Local (internal/dynamotest; or uses -endpoint), seeds
 // a table of -items items of ten attributes (ids, names, numbers, a
@@ -19,8 +19,11 @@
 //   - lookups per second with 1, 16 and 64 clients against the SDK with as
 //     many goroutines;
 //   - SELECT 1, p50, extended (prepared) and simple protocol;
-//   - the gateway's peak RSS after the drains, and with -rss-items after
-//     draining a table of that many items in a fresh gateway.
+//   - the gateway's peak RSS after the drains, and with -rss-rows that of a
+//     fresh gateway draining that many rows (the table read several times
+//     in one UNION ALL query: DynamoDB Local takes 15 to 60 s per Scan page
+//     of a million-item table) against a fresh gateway draining the table
+//     once.
 //
 // The gateway runs in a child process (this binary re-run as
 // "serve-gateway"), so its CPU time and peak RSS are its own: not DynamoDB

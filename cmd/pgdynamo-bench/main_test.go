@@ -25,7 +25,7 @@ func TestMain(m *testing.M) {
 // issue gets a row, with figures, and the drains read every item.
 func TestBenchReportsEveryFigure(t *testing.T) {
 	var out, log bytes.Buffer
-	code := run([]string{"-items", "300", "-rss-items", "600", "-rounds", "1", "-samples", "20",
+	code := run([]string{"-items", "300", "-rss-rows", "900", "-rounds", "1", "-samples", "20",
 		"-duration", "200ms", "-clients", "1,3"}, &out, &log)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, log.String())
@@ -37,7 +37,7 @@ func TestBenchReportsEveryFigure(t *testing.T) {
 		"| Key lookup p50 |", "| Key lookup p99 |", "| Gateway CPU per lookup |",
 		"| Lookups/s, 1 client(s) |", "| Lookups/s, 3 client(s) |",
 		"| SELECT 1 p50, prepared |", "| SELECT 1 p50, simple query |",
-		"| Peak RSS draining 600 vs 300 items (fresh gateways) |",
+		"| Peak RSS draining 900 vs 300 rows (fresh gateways) |",
 	} {
 		if !strings.Contains(report, want) {
 			t.Errorf("report lacks %q:\n%s", want, report)
@@ -85,7 +85,7 @@ func TestPercentileNearestRank(t *testing.T) {
 }
 
 func TestOptionsRefuseNonsense(t *testing.T) {
-	for _, args := range [][]string{{"-clients", "1,x"}, {"-items", "0"}, {"-rounds", "0"}, {"extra"}} {
+	for _, args := range [][]string{{"-clients", "1,x"}, {"-items", "0"}, {"-rounds", "0"}, {"extra"}, {"-items", "300", "-rss-rows", "1000"}} {
 		if _, err := parseOptions(args, io.Discard); err == nil {
 			t.Errorf("%q accepted", args)
 		}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -55,10 +56,17 @@ func timed(meter cpuMeter, f func() error) (cost, error) {
 	return cost{wall: wall, cpu: after.cpu() - before.cpu()}, nil
 }
 
-// drainPG reads every row of the table through the gateway and checks the
-// count.
-func drainPG(ctx context.Context, conn *pgx.Conn, want int) error {
-	rows, err := conn.Query(ctx, "SELECT * FROM bench")
+// drainSQL reads every row of the table.
+const drainSQL = "SELECT * FROM bench"
+
+// repeatedDrainSQL reads every row of the table times times.
+func repeatedDrainSQL(times int) string {
+	return strings.Repeat(drainSQL+" UNION ALL ", times-1) + drainSQL
+}
+
+// drainPG reads every row of sql through the gateway and checks the count.
+func drainPG(ctx context.Context, conn *pgx.Conn, sql string, want int) error {
+	rows, err := conn.Query(ctx, sql)
 	if err != nil {
 		return fmt.Errorf("SELECT *: %w", err)
 	}

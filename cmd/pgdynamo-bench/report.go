@@ -69,9 +69,9 @@ func (b *bench) rows() []row {
 	if r.rssBig > 0 {
 		x := float64(r.rssBig) / float64(r.rss)
 		out = append(out,
-			row{fmt.Sprintf("Peak RSS draining %d vs %d items (fresh gateways)", b.o.rssItems, b.o.items),
+			row{fmt.Sprintf("Peak RSS draining %d vs %d rows (fresh gateways)", b.o.rssRows, b.o.items),
 				megabytes(r.rssBig) + " vs " + megabytes(r.rss), "", ratio(x), "≤ 1.1", check(x <= targetRSSGrowth)},
-			row{fmt.Sprintf("Drain of %d items, one run", b.o.rssItems), secs(r.drainBig.wall) + " (CPU " + secs(r.drainBig.cpu) + ")", "", "", "", nil},
+			row{fmt.Sprintf("Drain of %d rows, one run", b.o.rssRows), secs(r.drainBig.wall) + " (CPU " + secs(r.drainBig.cpu) + ")", "", "", "", nil},
 		)
 	}
 	return out
