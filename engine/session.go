@@ -286,6 +286,7 @@ func (s *Session) runQuery(ctx context.Context, p planner.Statement, args []any)
 		ctx, cancel = context.WithCancel(ctx)
 	}
 	qs := newQueryState(ctx, p, args)
+	qs.pushdownOff = s.settings.pushdownOff()
 	s.engine.running.Store(p.ID, qs)
 	r := &queryResult{ctx: ctx, cancel: cancel, qs: qs, engine: s.engine, id: p.ID}
 

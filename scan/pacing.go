@@ -1,0 +1,176 @@
+package scan
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/pgdynamo/pgdynamo/ddb"
+	"github.com/pgdynamo/pgdynamo/pgerror"
+)
+
+// reserve takes, from the table's budget, what the next page should cost.
+// Under a budget the page is also cut (pageLimit) so that it costs about
+// Budget.PageCapacity: perItem is the RCU per item the previous pages cost,
+// 0 before the first page, which then reads a few items to learn it.
+func (r *Reader) reserve(ctx context.Context, pageLimit *int32, perItem float64) (float64, error) {
+	b := r.opts.Budget
+	if b == nil {
+		return 0, nil
+	}
+	items := int32(16)
+	if perItem > 0 {
+		items = int32(min(max(math.Floor(b.PageCapacity()/perItem), 1), 1000))
+	}
+	if *pageLimit == 0 || items < *pageLimit {
+		*pageLimit = items
+	}
+	estimate := 0.5 // DynamoDB's least charge for a page
+	if perItem > 0 {
+		estimate = max(perItem*float64(*pageLimit), 0.5)
+	}
+	waited, err := b.Reserve(ctx, estimate)
+	r.Stats.BudgetWait.Add(int64(waited))
+	return estimate, err
+}
+
+func (r *Reader) settle(reserved, consumed float64) {
+	if r.opts.Budget != nil {
+		r.opts.Budget.Settle(reserved, consumed)
+	}
+}
+
+// pageCapacity is what a page consumed: DynamoDB's ConsumedCapacity, or,
+// where it is missing, an estimate from the items' sizes (eventually
+// consistent reads cost 0.5 RCU per 4 KB, rounded up per page).
+func pageCapacity(c *types.ConsumedCapacity, items []map[string]types.AttributeValue) float64 {
+	if c != nil && c.CapacityUnits != nil {
+		return *c.CapacityUnits
+	}
+	size := 0
+	for _, item := range items {
+		size += ItemSize(item)
+	}
+	return math.Ceil(float64(size)/4096) * 0.5
+}
+
+// ItemSize approximates an item's size as DynamoDB bills it: attribute
+// names plus values.
+func ItemSize(item map[string]types.AttributeValue) int {
+	n := 0
+	for name, v := range item {
+		n += len(name) + valueSize(v)
+	}
+	return n
+}
+
+func valueSize(v types.AttributeValue) int {
+	switch x := v.(type) {
+	case *types.AttributeValueMemberS:
+		return len(x.Value)
+	case *types.AttributeValueMemberN:
+		return len(x.Value)/2 + 1
+	case *types.AttributeValueMemberB:
+		return len(x.Value)
+	case *types.AttributeValueMemberBOOL, *types.AttributeValueMemberNULL:
+		return 1
+	case *types.AttributeValueMemberSS:
+		n := 0
+		for _, s := range x.Value {
+			n += len(s)
+		}
+		return n
+	case *types.AttributeValueMemberNS:
+		n := 0
+		for _, s := range x.Value {
+			n += len(s)/2 + 1
+		}
+		return n
+	case *types.AttributeValueMemberBS:
+		n := 0
+		for _, b := range x.Value {
+			n += len(b)
+		}
+		return n
+	case *types.AttributeValueMemberL:
+		n := 3
+		for _, e := range x.Value {
+			n += 1 + valueSize(e)
+		}
+		return n
+	case *types.AttributeValueMemberM:
+		return 3 + ItemSize(x.Value)
+	}
+	return 1
+}
+
+// countThrottles counts the attempts of one call that DynamoDB throttled
+// (the SDK retried them; a final throttle is err itself).
+func (r *Reader) countThrottles(meta middleware.Metadata, err error) {
+	results, ok := retry.GetAttemptResults(meta)
+	if ok {
+		for _, a := range results.Results {
+			if a.Err != nil && ddb.IsThrottled(a.Err) {
+				r.Stats.Throttles.Add(1)
+			}
+		}
+		return
+	}
+	if err != nil && ddb.IsThrottled(err) {
+		r.Stats.Throttles.Add(1)
+	}
+}
+
+// tooManyItems is the error of a read past max_scan_items: never a result
+// silently cut short.
+func (r *Reader) tooManyItems() error {
+	name := r.opts.Dataset
+	if name == "" {
+		name = r.req.Table
+	}
+	return &pgerror.Error{
+		Code: pgerror.ProgramLimitExceeded,
+		Message: fmt.Sprintf("query read more than max_scan_items (%d) items of dataset %s (table %s)",
+			r.req.MaxItems, name, r.req.Table),
+		Hint: "narrow the query with a condition on the partition key (a Query reads only its partition), " +
+			"accelerate the dataset, or raise params.max_scan_items",
+	}
+}
+
+// logEnd writes the read's one debug line.
+func (r *Reader) logEnd() {
+	if r.opts.Log == nil || !r.opts.Log.Enabled(context.Background(), slog.LevelDebug) {
+		return
+	}
+	attrs := []any{
+		slog.String("dataset", r.opts.Dataset), slog.String("table", r.req.Table), slog.String("op", r.req.Op()),
+		slog.Int64("pages", r.Stats.Pages.Load()), slog.Int64("items_scanned", r.Stats.ItemsScanned.Load()),
+		slog.Int64("items_returned", r.Stats.ItemsReturned.Load()),
+		slog.Float64("consumed_rcu", r.Stats.ConsumedCapacity.Load()),
+		slog.Int64("throttles", r.Stats.Throttles.Load()),
+		slog.Duration("elapsed", time.Since(r.start)),
+	}
+	if r.req.Index != "" {
+		attrs = append(attrs, slog.String("index", r.req.Index))
+	}
+	if r.exprs.keyCondition != "" {
+		attrs = append(attrs, slog.String("key_condition", r.req.Key.Text()))
+	}
+	if len(r.req.Filter) > 0 {
+		attrs = append(attrs, slog.String("filter", r.req.Filter.Text()))
+	}
+	if w := r.Stats.BudgetWait.Load(); w > 0 {
+		attrs = append(attrs, slog.Duration("budget_wait", time.Duration(w)))
+	}
+	if r.err != nil {
+		attrs = append(attrs, slog.String("error", r.err.Error()))
+	}
+	r.opts.Log.Debug("dynamodb read", attrs...)
+}
+
