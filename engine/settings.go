@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/pgdynamo/pgdynamo/accel"
-	"github.com/pgdynamo/pgdynamo/readplan"
 	"github.com/pgdynamo/pgdynamo/pgerror"
+	"github.com/pgdynamo/pgdynamo/readplan"
 )
 
 // DefaultServerVersion is the PostgreSQL version pgdynamo speaks as. psql,

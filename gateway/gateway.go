@@ -158,7 +158,7 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Gateway,
 	reg := accel.NewRegistry(cat)
 	eng, err := engine.Open(ctx, engine.Config{Catalog: cat, Logger: log, Copies: copies(cfg), Registry: reg,
 		ScanConcurrency: cfg.Runtime.ScanConcurrency,
-		ServerSettings: map[string]string{"log_min_duration_statement": pgMillis(cfg.Runtime.LogMinDurationStatement)}})
+		ServerSettings:  map[string]string{"log_min_duration_statement": pgMillis(cfg.Runtime.LogMinDurationStatement)}})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cfg.Path, err)
 	}

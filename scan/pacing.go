@@ -173,4 +173,3 @@ func (r *Reader) logEnd() {
 	}
 	r.opts.Log.Debug("dynamodb read", attrs...)
 }
-
