@@ -38,6 +38,8 @@ type queryState struct {
 	args  []any
 	// pushdownOff is pgdynamo.pushdown = off for the statement.
 	pushdownOff bool
+	// scanErr is the first error a scan returned (failed).
+	scanErr *pgerror.Error
 	// itemsRead counts, per dataset, the items the statement's reads have
 	// read, against params.max_scan_items.
 	itemsRead map[string]*atomic.Int64
@@ -264,7 +266,7 @@ func (s *scanSource) FillChunk(chunk duckdb.DataChunk) error {
 	}
 	if s.reader == nil {
 		if err := s.open(chunk); err != nil {
-			return err
+			return s.qs.failed(err)
 		}
 	}
 	capacity := duckdb.GetDataChunkCapacity()
@@ -282,7 +284,7 @@ func (s *scanSource) FillChunk(chunk duckdb.DataChunk) error {
 			}
 			if err != nil {
 				s.finish()
-				return err
+				return s.qs.failed(err)
 			}
 			s.batch, s.offset = rec, 0
 		}

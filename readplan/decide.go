@@ -37,6 +37,9 @@ type Decision struct {
 // Queries; a longer list reads the table with a Scan instead.
 const MaxPartitionQueries = 1000
 
+// smallLimit is the largest LIMIT read with one Scan segment.
+const smallLimit = 1000
+
 // maxFilterConds bounds the conditions of one FilterExpression, well inside
 // DynamoDB's 4 KB expression limit for ordinary attribute names.
 const maxFilterConds = 64
@@ -273,6 +276,11 @@ func (d *decider) pushdown(req *scan.Request, cols *attrarrow.Schema) error {
 	d.exact = exact
 	if d.spec.Limit > 0 && exact {
 		req.Limit = d.spec.Limit
+		if req.Limit <= smallLimit {
+			// The first page of one segment holds a small LIMIT's items:
+			// parallel segments would each read a page for nothing.
+			req.Segments = 1
+		}
 	}
 	return nil
 }
@@ -326,6 +334,8 @@ func (d *decider) choose(clauses []clause, cols *attrarrow.Schema) (*source, err
 	if table.partitionKey == nil {
 		best, bestScore = nil, 0
 	}
+	// An LSI reads the same partition as the table, narrowed by its own
+	// sort key; a GSI reads another partitioning.
 	for i := range d.ds.Indexes {
 		idx := &d.ds.Indexes[i]
 		s := d.source(idx, clauses, cols)
@@ -337,18 +347,20 @@ func (d *decider) choose(clauses []clause, cols *attrarrow.Schema) (*source, err
 		if idx.Kind == catalog.LocalIndex && s.sortCond == nil {
 			continue
 		}
-		if score := s.score(false); score > bestScore {
+		if score := s.score(idx.Kind == catalog.LocalIndex); score > bestScore {
 			best, bestScore = s, score
 		}
 	}
 	return best, nil
 }
 
-func (s *source) score(table bool) int {
+// score ranks sources: a partition of the table (or of an LSI, which
+// shares it) over a GSI's, and a sort key condition over none.
+func (s *source) score(tablePartition bool) int {
 	n := 0
 	if s.partitionKey != nil {
 		n = 4
-		if table {
+		if tablePartition {
 			n = 10
 		}
 	}

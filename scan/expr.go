@@ -190,6 +190,23 @@ func (c Cond) Text() string { return renderCond(c, c.Attr, ValueText) }
 // Text renders a filter for people.
 func (f Filter) Text() string { return renderFilter(f, Cond.Text) }
 
+// Shape renders a filter without its values (each is ?), for logs, which
+// must never hold a query's parameter values.
+func (f Filter) Shape() string {
+	return renderFilter(f, func(c Cond) string {
+		return renderCond(c, c.Attr, func(types.AttributeValue) string { return "?" })
+	})
+}
+
+// Shape renders a key condition without its values, for logs.
+func (k KeyCondition) Shape() string {
+	s := k.Partition + " = ?"
+	if k.Sort != nil {
+		s += " AND " + Filter{{*k.Sort}}.Shape()
+	}
+	return s
+}
+
 // Text renders a key condition for people; values lists the partition
 // values ("each of" several).
 func (k KeyCondition) Text() string {

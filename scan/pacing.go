@@ -143,7 +143,8 @@ func (r *Reader) tooManyItems() error {
 	}
 }
 
-// logEnd writes the read's one debug line.
+// logEnd writes the read's one debug line: conditions by their shape, as
+// values may be the query's parameters, which logs never hold.
 func (r *Reader) logEnd() {
 	if r.opts.Log == nil || !r.opts.Log.Enabled(context.Background(), slog.LevelDebug) {
 		return
@@ -160,10 +161,10 @@ func (r *Reader) logEnd() {
 		attrs = append(attrs, slog.String("index", r.req.Index))
 	}
 	if r.exprs.keyCondition != "" {
-		attrs = append(attrs, slog.String("key_condition", r.req.Key.Text()))
+		attrs = append(attrs, slog.String("key_condition", r.req.Key.Shape()), slog.Int("partitions", len(r.req.Key.Values)))
 	}
 	if len(r.req.Filter) > 0 {
-		attrs = append(attrs, slog.String("filter", r.req.Filter.Text()))
+		attrs = append(attrs, slog.String("filter", r.req.Filter.Shape()))
 	}
 	if w := r.Stats.BudgetWait.Load(); w > 0 {
 		attrs = append(attrs, slog.Duration("budget_wait", time.Duration(w)))
