@@ -434,6 +434,9 @@ func partitionValues(cl clause, attr string) ([]types.AttributeValue, bool) {
 			return nil, false
 		}
 		for _, op := range a.ops {
+			if op.none && a.col.keyType == types.ScalarAttributeTypeN {
+				continue // no key equals it
+			}
 			if op.approx || op.av == nil {
 				return nil, false
 			}

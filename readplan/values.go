@@ -114,6 +114,11 @@ type operand struct {
 	f      float64
 	// day is, for a timestamp column, the value's date.
 	day time.Time
+	// none says no stored number can equal the value (text that is no
+	// number, NaN, a fraction compared with an int8 column): a key
+	// equality with it reads nothing. Comparisons other than equality
+	// cannot use it.
+	none bool
 }
 
 // convert turns one bound value into an operand for col, or reports that no
@@ -188,34 +193,41 @@ func numberOperand(col column, v any, cast string) (operand, bool) {
 		text = strconv.FormatInt(int64(x), 10)
 	case float64:
 		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return operand{}, false
+			return operand{none: true}, true
 		}
-		text, approx = strconv.FormatFloat(x, 'g', -1, 64), true
+		if !col.float && x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+			// An integral float8 compared with an int8 column is that
+			// integer exactly.
+			text = strconv.FormatInt(int64(x), 10)
+			break
+		}
+		return operand{approx: true, f: x, none: !col.float}, true
 	case float32:
 		return numberOperand(col, float64(x), cast)
 	case Decimal:
 		text = string(x)
 	case string:
-		// A text value compared with a number column is cast to a number.
+		// A text value compared with a number column is cast to a number;
+		// one that is no number fails the cast, and equals nothing.
 		text = strings.TrimSpace(x)
 	default:
 		return operand{}, false
 	}
 	r, ok := new(big.Rat).SetString(text)
 	if !ok {
-		return operand{}, false
+		return operand{none: true}, true
 	}
 	if approx {
 		f, _ := r.Float64()
 		if math.IsInf(f, 0) {
-			return operand{}, false
+			return operand{none: true}, true
 		}
 		return operand{approx: true, f: f}, true
 	}
 	// DynamoDB numbers hold 38 significant digits: a longer literal would
 	// be refused (and no stored number can equal it).
 	if digits := significantDigits(text); digits > 38 {
-		return operand{}, false
+		return operand{none: true}, true
 	}
 	return operand{av: &types.AttributeValueMemberN{Value: canonicalNumber(r, text)}}, true
 }

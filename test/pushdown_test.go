@@ -174,7 +174,7 @@ func TestPushdownReadsOnlyWhatTheQueryNeeds(t *testing.T) {
 		explain: []string{"DynamoDB Scan on public.pd", "Filter: region = 'eu'"}, scanned: pdItems,
 	}, {
 		name: "a filter cuts what is returned", where: "owner = 'u007' AND seq >= 90",
-		keep: func(i int, item map[string]types.AttributeValue) bool { return u7(i, item) && i%pdPerOwner >= 90 },
+		keep:    func(i int, item map[string]types.AttributeValue) bool { return u7(i, item) && i%pdPerOwner >= 90 },
 		explain: []string{"Key condition: owner = 'u007'", "Filter: seq >= 90"}, scanned: pdPerOwner,
 	}}
 	for _, tc := range tests {
