@@ -3,10 +3,14 @@ package scan
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/pgdynamo/pgdynamo/attrarrow"
 )
 
 func n(v string) types.AttributeValue { return &types.AttributeValueMemberN{Value: v} }
@@ -105,5 +109,57 @@ func TestBudgetReserveEndsWithContext(t *testing.T) {
 	cancel()
 	if _, err := b.Reserve(ctx, 1); err == nil || !strings.Contains(err.Error(), "canceled") {
 		t.Errorf("Reserve in debt with a cancelled context: %v", err)
+	}
+}
+
+// concurrencyAPI answers each Scan with an empty last page once a second
+// call is in flight (or after a while), recording the most calls in flight.
+type concurrencyAPI struct {
+	mu       sync.Mutex
+	inFlight int
+	most     int
+	arrived  chan struct{}
+}
+
+func (a *concurrencyAPI) Scan(ctx context.Context, in *dynamodb.ScanInput, _ ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error) {
+	a.mu.Lock()
+	a.inFlight++
+	a.most = max(a.most, a.inFlight)
+	a.mu.Unlock()
+	select {
+	case a.arrived <- struct{}{}:
+	case <-a.arrived:
+	case <-time.After(200 * time.Millisecond):
+	}
+	a.mu.Lock()
+	a.inFlight--
+	a.mu.Unlock()
+	return &dynamodb.ScanOutput{}, nil
+}
+
+func (a *concurrencyAPI) Query(ctx context.Context, in *dynamodb.QueryInput, _ ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+	return &dynamodb.QueryOutput{}, nil
+}
+
+// TestConcurrencyCapsSegmentsInFlight: runtime.scan_concurrency bounds the
+// segments one read runs at once.
+func TestConcurrencyCapsSegmentsInFlight(t *testing.T) {
+	api := &concurrencyAPI{arrived: make(chan struct{})}
+	schema, err := attrarrow.Infer(nil, []attrarrow.KeyAttribute{{Name: "id", Type: types.ScalarAttributeTypeN, Role: attrarrow.PartitionKey}}, attrarrow.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(context.Background(), api, Request{Table: "t", Segments: 8}, schema, Options{Concurrency: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := r.ReadBatch(context.Background()); err != nil {
+			break
+		}
+	}
+	r.Close()
+	if api.most != 2 {
+		t.Errorf("at most %d segments in flight, want the cap of 2", api.most)
 	}
 }
