@@ -12,10 +12,10 @@ func (e *Engine) readOptions(pushdownOff bool) readplan.Options {
 	return readplan.Options{Disabled: pushdownOff, MaxSegments: e.cfg.MaxSegments}
 }
 
-// budget is the read-capacity budget of ds's table, shared by every read
+// Budget is the read-capacity budget of ds's table, shared by every read
 // of the table through this engine (every session, segment and refresh);
 // nil when the dataset sets no read_capacity_limit.
-func (e *Engine) budget(ds *catalog.Dataset) *scan.Budget {
+func (e *Engine) Budget(ds *catalog.Dataset) *scan.Budget {
 	if ds.ReadCapacityLimit <= 0 {
 		return nil
 	}

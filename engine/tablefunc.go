@@ -235,7 +235,7 @@ func (s *scanSource) open(chunk duckdb.DataChunk) error {
 		Concurrency: s.engine.cfg.ScanConcurrency,
 		Region:      s.dataset.Region,
 		Dataset:     s.dataset.QualifiedName(),
-		Budget:      s.engine.budget(s.dataset),
+		Budget:      s.engine.Budget(s.dataset),
 		ItemsRead:   s.qs.itemCounter(s.dataset),
 		Log:         s.engine.log,
 	})

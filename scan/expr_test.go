@@ -2,11 +2,13 @@ package scan
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -161,5 +163,62 @@ func TestConcurrencyCapsSegmentsInFlight(t *testing.T) {
 	r.Close()
 	if api.most != 2 {
 		t.Errorf("at most %d segments in flight, want the cap of 2", api.most)
+	}
+}
+
+// pagesAPI serves a table of total items at 0.5 RCU each, Limit items a
+// page.
+type pagesAPI struct {
+	total, served int
+	consumed      float64
+	biggest       int32
+}
+
+func (a *pagesAPI) Scan(_ context.Context, in *dynamodb.ScanInput, _ ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error) {
+	n := int(aws.ToInt32(in.Limit))
+	if n == 0 {
+		n = 1000
+	}
+	n = min(n, a.total-a.served)
+	a.served += n
+	a.biggest = max(a.biggest, int32(n))
+	units := 0.5 * float64(n)
+	a.consumed += units
+	out := &dynamodb.ScanOutput{ScannedCount: int32(n), ConsumedCapacity: &types.ConsumedCapacity{CapacityUnits: &units}}
+	if a.served < a.total {
+		out.LastEvaluatedKey = map[string]types.AttributeValue{"id": n2(a.served)}
+	}
+	return out, nil
+}
+
+func (a *pagesAPI) Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+	return &dynamodb.QueryOutput{}, nil
+}
+
+func n2(i int) types.AttributeValue { return &types.AttributeValueMemberN{Value: strconv.Itoa(i)} }
+
+// TestPacedScansHoldTheBudget: a reader other than Reader (the stream
+// bootstrap) paced by PacedScans reads in small pages at the budget's rate.
+func TestPacedScansHoldTheBudget(t *testing.T) {
+	clock := &fakeClock{t: time.Unix(0, 0)}
+	api := &pagesAPI{total: 20000}
+	paced := &PacedScans{API: api, Budget: NewBudgetWithClock(100, clock.now, clock.wait)}
+	in := &dynamodb.ScanInput{TableName: aws.String("t")}
+	for {
+		out, err := paced.Scan(context.Background(), in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.LastEvaluatedKey) == 0 {
+			break
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+	elapsed := clock.t.Sub(time.Unix(0, 0)).Seconds()
+	if rate := api.consumed / elapsed; rate > 100*1.02 || rate < 90 {
+		t.Errorf("%.0f RCU in %.1f s: %.1f RCU/s for a budget of 100", api.consumed, elapsed, rate)
+	}
+	if api.biggest > 16 { // 16 items to learn the cost, then 6.25 RCU (PageCapacity) at 0.5 an item
+		t.Errorf("a page of %d items: pages should cost about the budget's page capacity", api.biggest)
 	}
 }

@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"sync/atomic"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go/middleware"
 
@@ -15,15 +18,23 @@ import (
 	"github.com/pgdynamo/pgdynamo/pgerror"
 )
 
-// reserve takes, from the table's budget, what the next page should cost.
-// Under a budget the page is also cut (pageLimit) so that it costs about
-// Budget.PageCapacity: perItem is the RCU per item the previous pages cost,
-// 0 before the first page, which then reads a few items to learn it.
+// reserve takes, from the table's budget, what the next page should cost
+// (Budget.BeforePage).
 func (r *Reader) reserve(ctx context.Context, pageLimit *int32, perItem float64) (float64, error) {
-	b := r.opts.Budget
-	if b == nil {
+	if r.opts.Budget == nil {
 		return 0, nil
 	}
+	reserved, waited, err := r.opts.Budget.BeforePage(ctx, pageLimit, perItem)
+	r.Stats.BudgetWait.Add(int64(waited))
+	return reserved, err
+}
+
+// BeforePage waits for the budget and reserves what the next page should
+// cost. The page is cut (pageLimit, 0 meaning none) so that it costs about
+// PageCapacity: perItem is the RCU per item earlier pages cost, 0 before
+// the first, which then reads a few items to learn it. The caller settles
+// the reservation with what the page consumed (Settle).
+func (b *Budget) BeforePage(ctx context.Context, pageLimit *int32, perItem float64) (reserved float64, waited time.Duration, err error) {
 	items := int32(16)
 	if perItem > 0 {
 		items = int32(min(max(math.Floor(b.PageCapacity()/perItem), 1), 1000))
@@ -31,13 +42,12 @@ func (r *Reader) reserve(ctx context.Context, pageLimit *int32, perItem float64)
 	if *pageLimit == 0 || items < *pageLimit {
 		*pageLimit = items
 	}
-	estimate := 0.5 // DynamoDB's least charge for a page
+	reserved = 0.5 // DynamoDB's least charge for a page
 	if perItem > 0 {
-		estimate = max(perItem*float64(*pageLimit), 0.5)
+		reserved = max(perItem*float64(*pageLimit), 0.5)
 	}
-	waited, err := b.Reserve(ctx, estimate)
-	r.Stats.BudgetWait.Add(int64(waited))
-	return estimate, err
+	waited, err = b.Reserve(ctx, reserved)
+	return reserved, waited, err
 }
 
 func (r *Reader) settle(reserved, consumed float64) {
@@ -173,4 +183,42 @@ func (r *Reader) logEnd() {
 		attrs = append(attrs, slog.String("error", r.err.Error()))
 	}
 	r.opts.Log.Debug("dynamodb read", attrs...)
+}
+
+// PacedScans paces the Scans of a reader other than Reader (a stream
+// bootstrap) by a budget: each page waits its turn, is cut to the budget's
+// page size and is settled with the capacity DynamoDB reports.
+type PacedScans struct {
+	API    API
+	Budget *Budget
+	// perItem is the RCU per item of the last page, as float64 bits.
+	perItem atomic.Uint64
+}
+
+// Scan reads one page within the budget.
+func (p *PacedScans) Scan(ctx context.Context, in *dynamodb.ScanInput, optFns ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error) {
+	limit := aws.ToInt32(in.Limit)
+	reserved, _, err := p.Budget.BeforePage(ctx, &limit, math.Float64frombits(p.perItem.Load()))
+	if err != nil {
+		return nil, err
+	}
+	page := *in
+	page.Limit = aws.Int32(limit)
+	page.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
+	out, err := p.API.Scan(ctx, &page, optFns...)
+	if err != nil {
+		p.Budget.Settle(reserved, 0)
+		return nil, err
+	}
+	consumed := pageCapacity(out.ConsumedCapacity, out.Items)
+	p.Budget.Settle(reserved, consumed)
+	if out.ScannedCount > 0 {
+		p.perItem.Store(math.Float64bits(consumed / float64(out.ScannedCount)))
+	}
+	return out, nil
+}
+
+// Query passes through: only Scans are paced.
+func (p *PacedScans) Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+	return p.API.Query(ctx, in, optFns...)
 }
