@@ -594,27 +594,12 @@ func comparison(col column, op Op, v operand) (lo, hi *boundary, eq types.Attrib
 		if !ok1 || !ok2 {
 			return nil, nil, nil, false, false
 		}
-		switch op {
-		case Eq:
-			return &boundary{down, true}, &boundary{up, true}, nil, false, true
-		case Lt, Le:
-			return nil, &boundary{up, true}, nil, false, true
-		case Gt, Ge:
-			return &boundary{down, true}, nil, nil, false, true
-		}
+		return widened(op, &boundary{down, true}, &boundary{up, true})
 	case col.cat == stamp:
 		if v.day.IsZero() {
 			return nil, nil, nil, false, false
 		}
-		first, past := dayText(v.day.AddDate(0, 0, -1)), dayText(v.day.AddDate(0, 0, 2))
-		switch op {
-		case Eq:
-			return &boundary{first, true}, &boundary{past, false}, nil, false, true
-		case Lt, Le:
-			return nil, &boundary{past, false}, nil, false, true
-		case Gt, Ge:
-			return &boundary{first, true}, nil, nil, false, true
-		}
+		return widened(op, &boundary{dayText(v.day.AddDate(0, 0, -1)), true}, &boundary{dayText(v.day.AddDate(0, 0, 2)), false})
 	default:
 		if v.av == nil {
 			return nil, nil, nil, false, false
@@ -636,6 +621,20 @@ func comparison(col column, op Op, v operand) (lo, hi *boundary, eq types.Attrib
 		case Ge:
 			return &boundary{v.av, true}, nil, nil, exactText, true
 		}
+	}
+	return nil, nil, nil, false, false
+}
+
+// widened is a comparison with a value known only within [lo, hi]: the
+// bounds that admit every stored value SQL may keep. Never exact.
+func widened(op Op, lo, hi *boundary) (*boundary, *boundary, types.AttributeValue, bool, bool) {
+	switch op {
+	case Eq:
+		return lo, hi, nil, false, true
+	case Lt, Le:
+		return nil, hi, nil, false, true
+	case Gt, Ge:
+		return lo, nil, nil, false, true
 	}
 	return nil, nil, nil, false, false
 }
