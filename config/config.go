@@ -91,6 +91,8 @@ type Runtime struct {
 	// values are invalid. The file writes a duration (250ms, 1s), a whole
 	// number of milliseconds, or -1.
 	LogMinDurationStatement time.Duration
+	// Limits is runtime.limits (limits.go).
+	Limits Limits
 }
 
 // PG configures the PostgreSQL front door.

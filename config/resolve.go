@@ -317,6 +317,7 @@ func (r *resolver) runtime(n *node, c *Config) {
 	if v, st := r.logMinDuration(n.field(keyLogMinDuration), top, "runtime."+keyLogMinDuration); st == stOK {
 		c.Runtime.LogMinDurationStatement = v
 	}
+	r.limits(n.field(keyLimits), c)
 }
 
 // logMinDuration reads a PostgreSQL-style duration setting: -1 (off), a
