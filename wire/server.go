@@ -51,6 +51,12 @@ type Config struct {
 	// statement at info — the zero Config does — and a negative value (-1,
 	// PostgreSQL's default) none.
 	LogMinDurationStatement time.Duration
+	// MaxConnections is PostgreSQL's max_connections: logins past it are
+	// refused with FATAL 53300 (limits.go). 0 means 100.
+	MaxConnections int
+	// AuthenticationTimeout is PostgreSQL's authentication_timeout: a client
+	// that has not logged in by then is disconnected. 0 means one minute.
+	AuthenticationTimeout time.Duration
 }
 
 // Server accepts PostgreSQL connections and runs them against an Engine.
@@ -62,6 +68,8 @@ type Server struct {
 	cancels cancelRegistry
 	nextPID atomic.Uint32
 	auth    authState
+	// sessions counts the slots of MaxConnections taken.
+	sessions atomic.Int64
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
