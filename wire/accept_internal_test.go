@@ -47,7 +47,9 @@ func (l *scriptedListener) Close() error {
 	return nil
 }
 
-func (l *scriptedListener) Addr() net.Addr { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 5433} }
+func (l *scriptedListener) Addr() net.Addr {
+	return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 5433}
+}
 
 // acceptErr is an accept error as the net package returns it.
 func acceptErr(errno syscall.Errno) error {
