@@ -316,7 +316,7 @@ func (s *Session) runQuery(ctx context.Context, p planner.Statement, args []any)
 		return r.start()
 	})
 	if err != nil {
-		err = classify(ctx, err)
+		err = qs.classify(ctx, err)
 		r.Close()
 		return nil, err
 	}
@@ -476,7 +476,7 @@ func (r *queryResult) fetch() (arrow.RecordBatch, error) {
 	chunk := mapping.FetchChunk(r.res)
 	if chunk.Ptr == nil {
 		if msg := mapping.ResultError(&r.res); msg != "" {
-			return nil, classify(r.ctx, r.resultError())
+			return nil, r.qs.classify(r.ctx, r.resultError())
 		}
 		if err := r.ctx.Err(); err != nil {
 			return nil, classify(r.ctx, err)

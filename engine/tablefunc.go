@@ -42,6 +42,8 @@ type queryState struct {
 	// pgdynamo_scan instead of DynamoDB (stream changes, bootstrap pages),
 	// by scan reference.
 	rows map[string]arrow.RecordBatch
+	// scanErr is the first error a scan ended with (scanerr.go).
+	scanErr *pgerror.Error
 }
 
 // addRows makes rows (nil: none) readable as pgdynamo_scan(ds, ref) in
@@ -321,6 +323,7 @@ func (s *scanSource) open(chunk duckdb.DataChunk) error {
 	s.reader, err = scan.Open(s.ctx, s.dataset.Client, req, selected, scan.Options{
 		Concurrency: s.engine.cfg.ScanConcurrency,
 		Region:      s.dataset.Region,
+		Dataset:     s.dataset.QualifiedName(),
 	})
 	if err != nil {
 		return err
@@ -346,6 +349,7 @@ func (s *scanSource) FillChunk(chunk duckdb.DataChunk) error {
 	}
 	if s.reader == nil {
 		if err := s.open(chunk); err != nil {
+			s.qs.scanFailed(err)
 			return err
 		}
 	}
@@ -364,6 +368,7 @@ func (s *scanSource) FillChunk(chunk duckdb.DataChunk) error {
 			}
 			if err != nil {
 				s.finish()
+				s.qs.scanFailed(err)
 				return err
 			}
 			s.batch, s.offset = rec, 0

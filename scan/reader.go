@@ -34,6 +34,8 @@ type Options struct {
 	Allocator memory.Allocator
 	// Region names the table's region in error messages.
 	Region string
+	// Dataset names the dataset (schema.name) in error messages.
+	Dataset string
 }
 
 // Stats counts what a read cost. Safe to read while the read runs.
@@ -115,7 +117,7 @@ func Open(ctx context.Context, api API, req Request, schema *attrarrow.Schema, o
 		schema: schema,
 		req:    req,
 		opts:   opts,
-		ref:    ddb.TableRef{Table: req.Table, Region: opts.Region},
+		ref:    ddb.TableRef{Table: req.Table, Region: opts.Region, Dataset: opts.Dataset},
 		// One slot per concurrent worker: a worker that finds the channel full
 		// waits, which is the back-pressure that bounds memory.
 		batches: make(chan arrow.RecordBatch, min(workers, opts.Concurrency)),
