@@ -46,8 +46,10 @@ func TestCheckText(t *testing.T) {
 	}{
 		{"SELECT 1" + strings.Repeat("+1", MaxNesting), pgerror.StatementTooComplex},
 		{"SELECT 1" + strings.Repeat("+1", MaxNesting/2), ""},
-		{"SELECT 1 WHERE x IN (" + strings.Repeat("1, ", MaxStatementBytes/3) + "1)", pgerror.ProgramLimitExceeded},
-		{"SELECT 1 WHERE x IN (" + strings.Repeat("1, ", MaxStatementBytes/4) + "1)", ""},
+		{"SELECT 1 WHERE x IN (" + strings.Repeat("'a long string, one token', ", MaxStatementBytes/28) + "1)", pgerror.ProgramLimitExceeded},
+		{"SELECT 1 WHERE x IN (" + strings.Repeat("'a long string, one token', ", MaxStatementBytes/40) + "1)", ""},
+		{"SELECT 1 WHERE x IN (" + strings.Repeat("1, ", MaxTokens/2) + "1)", pgerror.ProgramLimitExceeded},
+		{"SELECT 1 WHERE x IN (" + strings.Repeat("1, ", MaxTokens/2-10) + "1)", ""},
 	} {
 		err := checkText(tc.sql)
 		var pe *pgerror.Error
