@@ -52,21 +52,8 @@ func TestLimits(t *testing.T) {
 			if tc.yaml != "" {
 				yaml += "    " + tc.yaml + "\n"
 			}
-			f, err := config.Parse("pgdynamo.yaml", []byte(yaml))
-			if err != nil {
-				t.Fatal(err)
-			}
-			c, err := f.Resolve(nil)
-			if tc.problem != "" {
-				if got, want := lines(err), []string{tc.problem}; !reflect.DeepEqual(got, want) {
-					t.Errorf("got %q\nwant %q", got, want)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if c.Runtime.Limits != tc.want {
+			c := resolveWant(t, yaml, nil, tc.problem)
+			if c != nil && c.Runtime.Limits != tc.want {
 				t.Errorf("Limits = %+v, want %+v", c.Runtime.Limits, tc.want)
 			}
 		})
@@ -110,4 +97,26 @@ func TestMemory(t *testing.T) {
 			t.Errorf("%+v.String() = %q, want %q", tc.m, got, tc.text)
 		}
 	}
+}
+
+// resolveWant parses and resolves yaml as pgdynamo.yaml with lookup for
+// references. With problem set, it checks that resolving fails with exactly
+// that problem and returns nil; without, that it succeeds.
+func resolveWant(t *testing.T, yaml string, lookup func(string) (string, bool), problem string) *config.Config {
+	t.Helper()
+	f, err := config.Parse("pgdynamo.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := f.Resolve(lookup)
+	if problem != "" {
+		if got, want := lines(err), []string{problem}; !reflect.DeepEqual(got, want) {
+			t.Errorf("got %q\nwant %q", got, want)
+		}
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
