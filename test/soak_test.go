@@ -243,9 +243,21 @@ func soakOne(ctx context.Context, conn *pgx.Conn, addr string, rng *rand.Rand, i
 		return exact("engine aggregate", s, 5999995, err) // 285,714 cycles of 0..6, then 0 and 1
 	case n < 72:
 		// Cancel a long statement from another connection (CancelRequest).
+		// A cancel that arrives before the server has read the query is
+		// lost, in PostgreSQL too, so it is sent again until the
+		// statement ends.
+		ended := make(chan struct{})
+		defer close(ended)
+		first := time.Duration(50+rng.IntN(200)) * time.Millisecond
 		go func() {
-			time.Sleep(time.Duration(50+rng.IntN(200)) * time.Millisecond)
-			conn.PgConn().CancelRequest(context.Background())
+			for wait := first; ; wait = 250 * time.Millisecond {
+				select {
+				case <-ended:
+					return
+				case <-time.After(wait):
+					conn.PgConn().CancelRequest(context.Background())
+				}
+			}
 		}()
 		_, err := conn.Exec(ctx, "SELECT count(*) FROM range(1000000000000) t(i) WHERE i % 7 = 3")
 		var pe *pgconn.PgError
