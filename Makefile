@@ -10,16 +10,20 @@
 #   make deps        only the dependencies step (scripts/deps.sh)
 #   make build       build bin/pgdynamo
 #   make bench       all benchmarks, no tests
+#   make soak        SOAK_DURATION (default 5m) of mixed load on a pgdynamo process, printing
+#                    queries, errors by SQLSTATE, p50/p99, RSS and goroutines over time; fails
+#                    if RSS or goroutines trend upward (not part of make test)
 #   make fmt         gofmt -w the tree
 #   make clean       remove bin/
 
 GO ?= go
 TEST_TIMEOUT ?= 20m
+SOAK_DURATION ?= 5m
 
 # Go files gofmt owns: everything but VCS data, caches and testdata inputs.
 GO_FILES = $(shell find . -name '*.go' -not -path './.git/*' -not -path './.cache/*' -not -path '*/testdata/*' -not -path './bin/*')
 
-.PHONY: all build test deps vet fmt-check go-test fmt bench demo demo-check clean
+.PHONY: all build test deps vet fmt-check go-test fmt bench soak demo demo-check clean
 
 all: build
 
@@ -53,6 +57,10 @@ fmt:
 
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# The soak test is behind the soak build tag, so make test never compiles it.
+soak: deps
+	PGDYNAMO_SOAK_DURATION=$(SOAK_DURATION) $(GO) test -tags soak -count=1 -timeout 0 -run '^TestSoak$$' -v ./test
 
 demo:
 	scripts/demo.sh

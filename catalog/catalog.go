@@ -82,7 +82,9 @@ type Dataset struct {
 func (d *Dataset) QualifiedName() string { return d.Schema + "." + d.Name }
 
 // Ref names the dataset's table for error messages.
-func (d *Dataset) Ref() ddb.TableRef { return ddb.TableRef{Table: d.Table, Region: d.Region} }
+func (d *Dataset) Ref() ddb.TableRef {
+	return ddb.TableRef{Table: d.Table, Region: d.Region, Dataset: d.QualifiedName()}
+}
 
 // Segments returns the Scan segment count for a full read of the table.
 func (d *Dataset) Segments(maxSegments int) int {
@@ -159,7 +161,7 @@ func Describe(ctx context.Context, spec Spec) (*Dataset, error) {
 	if spec.SampleSize <= 0 {
 		spec.SampleSize = 10
 	}
-	ref := ddb.TableRef{Table: spec.Table, Region: spec.Region}
+	ref := ddb.TableRef{Table: spec.Table, Region: spec.Region, Dataset: spec.Schema + "." + spec.Name}
 	out, err := spec.Client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(spec.Table)})
 	if err != nil {
 		return nil, ddb.Classify(err, ref, "DescribeTable")

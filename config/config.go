@@ -95,6 +95,8 @@ type Runtime struct {
 	// partition Queries one read runs at once; 0 means
 	// DefaultScanConcurrency.
 	ScanConcurrency int
+	// Limits is runtime.limits (limits.go).
+	Limits Limits
 }
 
 // DefaultScanConcurrency is runtime.scan_concurrency's default.

@@ -58,6 +58,7 @@ func TestResolveFullExample(t *testing.T) {
 			Metrics:                 config.Metrics{Listen: "127.0.0.1:9464"},
 			LogMinDurationStatement: 250 * time.Millisecond,
 			ScanConcurrency:         config.DefaultScanConcurrency,
+			Limits:                  defaultLimits,
 		},
 		Datasets: []config.Dataset{{
 			Name:                      "users",
@@ -203,6 +204,7 @@ datasets:
 			PG:                      config.PG{Listen: config.DefaultPGListen},
 			LogMinDurationStatement: config.LogMinDurationDisabled,
 			ScanConcurrency:         config.DefaultScanConcurrency,
+			Limits:                  defaultLimits,
 		},
 		Datasets: []config.Dataset{{
 			Name: "Orders", Schema: "app", Description: "all orders", Table: "Orders.v2-prod",
@@ -501,4 +503,11 @@ func TestReservedKeywords(t *testing.T) {
 			t.Errorf("IsReservedKeyword(%q) = %v, want %v", word, got, want)
 		}
 	}
+}
+
+// defaultLimits is runtime.limits when the file leaves it out.
+var defaultLimits = config.Limits{
+	MemoryLimit:           config.Memory{Percent: config.DefaultMemoryPercent},
+	MaxConnections:        config.DefaultMaxConnections,
+	AuthenticationTimeout: config.DefaultAuthenticationTimeout,
 }

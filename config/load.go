@@ -267,6 +267,24 @@ var rootSpec = fields(
 		fld(keyScanConcurrency, val("whole number, 1 to 1000", "4",
 			"The most Scan segments (or partition Queries) one DynamoDB read runs at once; more wait their turn.").
 			def(strconv.Itoa(DefaultScanConcurrency))),
+		fld(keyLimits, fields(
+			fld(keyMemoryLimit, val("size (`4GB`, `512MB`; 1024-based) or share of RAM (`50%`)", "4GB",
+				"The embedded engine's memory (DuckDB's `memory_limit`), shared by every query and by the accelerated "+
+					"copies held in memory; a query that needs more fails with SQLSTATE 53200 and the server goes on. "+
+					"DuckDB has no per-query limit. `SHOW pgdynamo.memory_limit`.").def(strconv.Itoa(DefaultMemoryPercent)+"%")),
+			fld(keyMaxConnections, val("whole number, 1 to 262143", "200",
+				"Sessions served at once, as PostgreSQL's `max_connections`; past it a login is refused with SQLSTATE 53300.").
+				def(strconv.Itoa(DefaultMaxConnections))),
+			fld(keyAuthenticationTimeout, val("duration, `1s` to `10min`", "30s",
+				"A client that has not finished its startup and login by then is disconnected, as PostgreSQL's `authentication_timeout`.").
+				def("1min")),
+			fld(keyStatementTimeout, val("duration (`30s`, `5min`), whole milliseconds, or `0`", "5min",
+				"Every session's default `statement_timeout`: a statement running longer is cancelled with SQLSTATE 57014. "+
+					"A session may `SET statement_timeout`.").def("0")),
+			fld(keyIdleInTransactionLimit, val("duration (`30s`, `5min`), whole milliseconds, or `0`", "10min",
+				"Every session's default `idle_in_transaction_session_timeout`: a session idle inside a transaction block "+
+					"that long is ended with SQLSTATE 25P03. A session may `SET` its own.").def("0")),
+		).about("What the server and each session may take; values are shown by `SHOW` and `pg_settings`.")),
 	).about("pgdynamo's own settings; every key is optional.")),
 	fld("datasets", listOf(fields(
 		fld("from", val("`dynamodb:<table>`", "dynamodb:users", "The DynamoDB table, by name (not ARN).").req()),

@@ -57,7 +57,7 @@ datasets:
 		want: []string{
 			`pgdynamo.yaml:3: dataset: unknown key (did you mean datasets?)`,
 			`pgdynamo.yaml:6: runtime.pg.lisen: unknown key (did you mean listen?)`,
-			`pgdynamo.yaml:7: runtime.prometheus: unknown key (allowed: pg, metrics, log_min_duration_statement, scan_concurrency)`,
+			`pgdynamo.yaml:7: runtime.prometheus: unknown key (allowed: pg, metrics, log_min_duration_statement, scan_concurrency, limits)`,
 			`pgdynamo.yaml:12: dataset "users": params.region: unknown key (did you mean dynamodb_aws_region?)`,
 			`pgdynamo.yaml:13: dataset "users": params.dynamodb_region: unknown key (did you mean dynamodb_aws_region?)`,
 			`pgdynamo.yaml:15: dataset "users": acceleration.refresh: unknown key (did you mean refresh_mode or refresh_check_interval?)`,

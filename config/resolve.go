@@ -321,6 +321,7 @@ func (r *resolver) runtime(n *node, c *Config) {
 	if v, st := r.integer(n.field(keyScanConcurrency), top, "runtime."+keyScanConcurrency, scanConcurrencyAllowed); st == stOK {
 		c.Runtime.ScanConcurrency = int(v)
 	}
+	r.limits(n.field(keyLimits), c)
 }
 
 const scanConcurrencyAllowed = "1 to 1000; default 8"

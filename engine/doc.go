@@ -55,6 +55,15 @@
 // schema of tables and macros generated from the catalog at Open
 // (pgcatalog.go).
 //
+// Limits (limits.go): Config.MemoryLimit is DuckDB's memory_limit, one pool
+// for every query and in-memory copy (DuckDB has no per-query limit); a
+// query past it fails with 53200. A result value over 1 GB is refused with
+// 54000, as PostgreSQL caps a value. Config.SessionDefaults are the
+// configuration's statement_timeout and idle_in_transaction_session_timeout,
+// which sessions start with and RESET returns to. A scan's error keeps its
+// SQLSTATE through DuckDB (scanerr.go): the query fails with the scan's
+// error (08001 DynamoDB unreachable, 53000 throttled...), not DuckDB's text.
+//
 // Known debts: the SQL dialect is DuckDB's where the planner has no
 // transform (numeric is DECIMAL(≤38), float8::text prints DuckDB's form); a
 // portal suspended by a row limit is buffered in memory when the session

@@ -25,8 +25,9 @@ type Config struct {
 	Logger  *slog.Logger
 	// Threads is DuckDB's worker count; 0 lets DuckDB decide.
 	Threads int
-	// MemoryLimit is DuckDB's memory_limit (e.g. "2GB"); empty keeps DuckDB's
-	// default of 80% of RAM.
+	// MemoryLimit is DuckDB's memory_limit (e.g. "2GB", "1048576KiB"); empty
+	// keeps DuckDB's default of 80% of RAM. A query that needs more fails
+	// with 53200 (errors.go).
 	MemoryLimit string
 	// ScanConcurrency caps concurrent Scan segments per dataset reference;
 	// 0 means 8.
@@ -48,6 +49,10 @@ type Config struct {
 	// pg_settings show them; SET refuses them. They never replace a session
 	// setting of the same name.
 	ServerSettings map[string]string
+	// SessionDefaults replace the defaults of session settings, by
+	// lower-case name (statement_timeout: 5000): sessions start with them,
+	// may SET others, and RESET returns to them.
+	SessionDefaults map[string]string
 }
 
 // Validate reports an unusable configuration.
@@ -58,7 +63,7 @@ func (c Config) Validate() error {
 	if c.Threads < 0 || c.ScanConcurrency < 0 || c.MaxSegments < 0 {
 		return fmt.Errorf("engine: negative thread, concurrency or segment count")
 	}
-	return nil
+	return validateSessionDefaults(DefaultServerVersion, c.SessionDefaults)
 }
 
 // Engine is the embedded DuckDB database and what it needs to read datasets.

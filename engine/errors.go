@@ -23,7 +23,7 @@ var duckCodes = map[duckdb.ErrorType]pgerror.Code{
 	duckdb.ErrorTypeInterrupt:            pgerror.QueryCanceled,
 	duckdb.ErrorTypeInvalidInput:         pgerror.InvalidParameterValue,
 	duckdb.ErrorTypeNotImplemented:       pgerror.FeatureNotSupported,
-	duckdb.ErrorTypeOutOfMemory:          pgerror.InsufficientResources,
+	duckdb.ErrorTypeOutOfMemory:          pgerror.OutOfMemory,
 	duckdb.ErrorTypeMismatchType:         pgerror.DatatypeMismatch,
 	duckdb.ErrorTypeInvalidType:          pgerror.DatatypeMismatch,
 	duckdb.ErrorTypeSettings:             pgerror.InsufficientPrivilege,
@@ -55,6 +55,9 @@ func classify(ctx context.Context, err error) error {
 		if !ok {
 			code = pgerror.InternalError
 		}
+		if code == pgerror.OutOfMemory {
+			return outOfMemory(de.Msg, err)
+		}
 		return &pgerror.Error{Code: code, Message: trimDuckPrefix(de.Msg), Err: err}
 	}
 	return &pgerror.Error{Code: pgerror.InternalError, Message: err.Error(), Err: err}
@@ -67,36 +70,4 @@ func trimDuckPrefix(msg string) string {
 		return msg[i+len(" Error: "):]
 	}
 	return msg
-}
-
-// failed records the first error a scan of the statement returned to the
-// engine, which reports it to the client only as text: the statement's
-// error is then that one, with its own SQLSTATE, message and hint
-// (max_scan_items, DynamoDB's errors), not the engine's rewording.
-func (qs *queryState) failed(err error) error {
-	var pe *pgerror.Error
-	if errors.As(err, &pe) {
-		qs.mu.Lock()
-		if qs.scanErr == nil {
-			qs.scanErr = pe
-		}
-		qs.mu.Unlock()
-	}
-	return err
-}
-
-// classify is classify, preferring the error a scan of the statement
-// recorded, unless the statement was cancelled (the scans then fail
-// because of it).
-func (qs *queryState) classify(ctx context.Context, err error) error {
-	if err == nil || ctx.Err() != nil {
-		return classify(ctx, err)
-	}
-	qs.mu.Lock()
-	scanErr := qs.scanErr
-	qs.mu.Unlock()
-	if scanErr != nil {
-		return scanErr
-	}
-	return classify(ctx, err)
 }

@@ -45,6 +45,7 @@ func (e *Engine) NewSession(ctx context.Context, info wire.SessionInfo) (wire.Se
 	if s.log == nil {
 		s.log = e.log
 	}
+	s.settings.setDefaults(e.cfg.SessionDefaults)
 	s.settings.values["session_authorization"] = info.User
 	// Startup parameters are SETs the client made before its first query;
 	// a value we cannot honour is ignored, as PostgreSQL ignores unknown

@@ -38,8 +38,6 @@ type queryState struct {
 	args  []any
 	// pushdownOff is pgdynamo.pushdown = off for the statement.
 	pushdownOff bool
-	// scanErr is the first error a scan returned (failed).
-	scanErr *pgerror.Error
 	// itemsRead counts, per dataset, the items the statement's reads have
 	// read, against params.max_scan_items.
 	itemsRead map[string]*atomic.Int64
@@ -47,6 +45,8 @@ type queryState struct {
 	// pgdynamo_scan instead of DynamoDB (stream changes, bootstrap pages),
 	// by scan reference.
 	rows map[string]arrow.RecordBatch
+	// scanErr is the first error a scan ended with (scanerr.go).
+	scanErr *pgerror.Error
 }
 
 // addRows makes rows (nil: none) readable as pgdynamo_scan(ds, ref) in
@@ -266,7 +266,8 @@ func (s *scanSource) FillChunk(chunk duckdb.DataChunk) error {
 	}
 	if s.reader == nil {
 		if err := s.open(chunk); err != nil {
-			return s.qs.failed(err)
+			s.qs.scanFailed(err)
+			return err
 		}
 	}
 	capacity := duckdb.GetDataChunkCapacity()
@@ -284,7 +285,8 @@ func (s *scanSource) FillChunk(chunk duckdb.DataChunk) error {
 			}
 			if err != nil {
 				s.finish()
-				return s.qs.failed(err)
+				s.qs.scanFailed(err)
+				return err
 			}
 			s.batch, s.offset = rec, 0
 		}

@@ -5,6 +5,11 @@
 // engine can run it. Every rewrite is a named Transform over the AST with its
 // own test — never string surgery on SQL text.
 //
+// Before the parser sees a text, limits.go bounds it: at most 1 MiB and
+// 65,536 tokens (54000), and nested at most about 4,000 levels (54001) by a
+// token scan that never recurses — pg_query overflows its C stack, killing
+// the process, on chains some 50,000 levels deep.
+//
 // The transforms run in the order of queryTransforms (transform.go):
 //   - datasets-to-scans: a dataset reference becomes a scan of the dataset
 //     (pgdynamo_scan), one per reference, so self-joins, subqueries and CTEs

@@ -140,6 +140,9 @@ func (p *Planner) WithRouter(r Router) *Planner {
 // with a Position into sql where one is known. queryID, when not empty,
 // prefixes the statements' IDs ("<queryID>/<n>") and so their scans' IDs.
 func (p *Planner) Plan(sql string, queryID string) ([]Statement, error) {
+	if err := checkText(sql); err != nil {
+		return nil, err
+	}
 	tree, err := pg.Parse(sql)
 	if err != nil {
 		return nil, syntaxError(err)

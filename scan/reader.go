@@ -138,7 +138,7 @@ func Open(ctx context.Context, api API, req Request, schema *attrarrow.Schema, o
 		req:    req,
 		exprs:  req.expressions(),
 		opts:   opts,
-		ref:    ddb.TableRef{Table: req.Table, Region: opts.Region},
+		ref:    ddb.TableRef{Table: req.Table, Region: opts.Region, Dataset: opts.Dataset},
 		start:  time.Now(),
 		// One slot per concurrent worker: a worker that finds the channel full
 		// waits, which is the back-pressure that bounds memory.

@@ -1,9 +1,11 @@
 // Package ddbproxy is an HTTP proxy that tests put between pgdynamo and
 // DynamoDB Local: it counts what DynamoDB was asked (by operation), and can
-// cut every request (DynamoDB unreachable) or hold chosen requests until
-// released. Counting proves pushdown, the absence of re-reads and that the
-// documented IAM policy suffices; cutting and holding prove behaviour under
-// outages and slow loads.
+// cut every request (DynamoDB unreachable), hold chosen requests until
+// released, answer chosen requests with DynamoDB's faults (throttling, 5xx,
+// a body cut mid-response; faults.go) or slow every answer down. Counting
+// proves pushdown, the absence of re-reads and that the documented IAM
+// policy suffices; cutting, holding and faults prove behaviour under
+// outages, throttling and slow loads.
 package ddbproxy
 
 import (
@@ -33,6 +35,9 @@ type Proxy struct {
 	pages  []Page
 	hold   func(op string, body []byte) bool
 	held   chan struct{} // closed by Release
+
+	faults  []*injection // in the order Inject added them
+	latency time.Duration
 }
 
 // Start proxies to target (http://host:port) until the test ends.
@@ -83,6 +88,9 @@ func Start(t testing.TB, target string) *Proxy {
 		p.counts[op]++
 		hold, held := p.hold, p.held
 		p.mu.Unlock()
+		if p.fault(w, r, op, rp) {
+			return
+		}
 		if hold != nil && hold(op, body) {
 			select {
 			case <-held:
