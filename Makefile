@@ -12,16 +12,20 @@
 #   make bench       all benchmarks, no tests
 #   make bench-e2e   the federated path end to end against the raw AWS SDK (cmd/pgdynamo-bench);
 #                    BENCH_FLAGS passes flags, e.g. BENCH_FLAGS=-rss-rows=1000000
+#   make soak        SOAK_DURATION (default 5m) of mixed load on a pgdynamo process, printing
+#                    queries, errors by SQLSTATE, p50/p99, RSS and goroutines over time; fails
+#                    if RSS or goroutines trend upward (not part of make test)
 #   make fmt         gofmt -w the tree
 #   make clean       remove bin/
 
 GO ?= go
 TEST_TIMEOUT ?= 20m
+SOAK_DURATION ?= 5m
 
 # Go files gofmt owns: everything but VCS data, caches and testdata inputs.
 GO_FILES = $(shell find . -name '*.go' -not -path './.git/*' -not -path './.cache/*' -not -path '*/testdata/*' -not -path './bin/*')
 
-.PHONY: all build test deps vet fmt-check go-test fmt bench bench-e2e demo demo-check clean
+.PHONY: all build test deps vet fmt-check go-test fmt bench bench-e2e soak demo demo-check clean
 
 all: build
 
@@ -60,6 +64,10 @@ bench: deps
 bench-e2e:
 	scripts/deps.sh install demo
 	$(GO) run ./cmd/pgdynamo-bench $(BENCH_FLAGS)
+
+# The soak test is behind the soak build tag, so make test never compiles it.
+soak: deps
+	PGDYNAMO_SOAK_DURATION=$(SOAK_DURATION) $(GO) test -tags soak -count=1 -timeout 0 -run '^TestSoak$$' -v ./test
 
 demo:
 	scripts/demo.sh

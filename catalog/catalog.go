@@ -32,6 +32,12 @@ type Spec struct {
 	// ScanSegments fixes the Scan segment count; 0 derives it from the
 	// table's size (scan.AutoSegments).
 	ScanSegments int
+	// ReadCapacityLimit is the table's read-capacity budget in RCU per
+	// second shared by every read through pgdynamo; 0 is unlimited.
+	ReadCapacityLimit float64
+	// MaxScanItems is the most items one query may read from the dataset;
+	// 0 is unlimited.
+	MaxScanItems int64
 	Types        attrarrow.Options
 	Client       API
 	// Description is the dataset's comment (pg_description), "" for none.
@@ -76,7 +82,9 @@ type Dataset struct {
 func (d *Dataset) QualifiedName() string { return d.Schema + "." + d.Name }
 
 // Ref names the dataset's table for error messages.
-func (d *Dataset) Ref() ddb.TableRef { return ddb.TableRef{Table: d.Table, Region: d.Region} }
+func (d *Dataset) Ref() ddb.TableRef {
+	return ddb.TableRef{Table: d.Table, Region: d.Region, Dataset: d.QualifiedName()}
+}
 
 // Segments returns the Scan segment count for a full read of the table.
 func (d *Dataset) Segments(maxSegments int) int {
@@ -153,7 +161,7 @@ func Describe(ctx context.Context, spec Spec) (*Dataset, error) {
 	if spec.SampleSize <= 0 {
 		spec.SampleSize = 10
 	}
-	ref := ddb.TableRef{Table: spec.Table, Region: spec.Region}
+	ref := ddb.TableRef{Table: spec.Table, Region: spec.Region, Dataset: spec.Schema + "." + spec.Name}
 	out, err := spec.Client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(spec.Table)})
 	if err != nil {
 		return nil, ddb.Classify(err, ref, "DescribeTable")

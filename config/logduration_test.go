@@ -37,19 +37,9 @@ func TestLogMinDurationStatement(t *testing.T) {
 			if tc.value != "" {
 				yaml += "  log_min_duration_statement: " + tc.value + "\n"
 			}
-			f, err := config.Parse("pgdynamo.yaml", []byte(yaml))
-			if err != nil {
-				t.Fatal(err)
-			}
-			c, err := f.Resolve(env(map[string]string{"SLOW": "750ms"}))
-			if tc.problem != "" {
-				if got, want := lines(err), []string{tc.problem}; !reflect.DeepEqual(got, want) {
-					t.Errorf("got %q\nwant %q", got, want)
-				}
+			c := resolveWant(t, yaml, env(map[string]string{"SLOW": "750ms"}), tc.problem)
+			if c == nil {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if got := c.Runtime.LogMinDurationStatement; got != tc.want {
 				t.Errorf("LogMinDurationStatement = %v, want %v", got, tc.want)

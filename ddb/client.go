@@ -3,10 +3,12 @@ package ddb
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/url"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -62,13 +64,18 @@ func LoadAWSConfig(ctx context.Context, cfg Config) (aws.Config, error) {
 		// The adaptive retryer backs off on throttling and also rate-limits
 		// the client side, which is what an analytics reader sharing a table
 		// with production traffic should do.
+		// An unreachable endpoint is given up on sooner (retry.go).
 		awsconfig.WithRetryer(func() aws.Retryer {
-			return retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
+			return boundedRetryer{retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
 				o.StandardOptions = append(o.StandardOptions, func(so *retry.StandardOptions) {
 					so.MaxAttempts = attempts
+					so.Retryables = append(so.Retryables, cutResponse{})
 				})
-			})
+			})}
 		}),
+		awsconfig.WithHTTPClient(awshttp.NewBuildableClient().WithDialerOptions(func(d *net.Dialer) {
+			d.Timeout = dialTimeout
+		})),
 	}
 	if cfg.AccessKeyID != "" {
 		opts = append(opts, awsconfig.WithCredentialsProvider(

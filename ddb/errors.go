@@ -12,10 +12,12 @@ import (
 	"github.com/pgdynamo/pgdynamo/pgerror"
 )
 
-// TableRef names a table in a region, for messages.
+// TableRef names a table in a region, for messages, and the dataset that
+// reads it when there is one.
 type TableRef struct {
-	Table  string
-	Region string
+	Table   string
+	Region  string
+	Dataset string // schema.name; "" when the caller has none
 }
 
 // Classify turns an error from a DynamoDB call on ref into a *pgerror.Error
@@ -52,6 +54,9 @@ func Classify(err error, ref TableRef, op string) error {
 			Hint:    "the table's read capacity is exhausted: retry later, lower scan_segments or raise the table's capacity",
 			Err:     err,
 		}
+	}
+	if Unreachable(err) || CutResponse(err) {
+		return unreachable(err, ref, where)
 	}
 	var apiErr smithy.APIError
 	if errors.As(err, &apiErr) {
@@ -105,4 +110,30 @@ func throttleCode(err error) bool {
 		return true
 	}
 	return false
+}
+
+// unreachable is the error for a call that got no (whole) answer: 08001
+// when no connection could be made, 08006 when it broke mid-answer, as
+// PostgreSQL's clients and postgres_fdw report a server they cannot reach
+// or lose. The message names the dataset and the endpoint.
+func unreachable(err error, ref TableRef, where string) error {
+	code, what := pgerror.SQLClientUnableToEstablishConn, "could not reach DynamoDB"
+	if CutResponse(err) {
+		code, what = pgerror.ConnectionFailure, "lost the connection to DynamoDB mid-answer"
+	}
+	endpoint := endpointOf(err)
+	if endpoint == "" {
+		endpoint = "the endpoint of region " + ref.Region
+	}
+	msg := what + " at " + endpoint
+	if ref.Dataset != "" {
+		msg += fmt.Sprintf(" for dataset %q", ref.Dataset)
+	}
+	return &pgerror.Error{
+		Code:    code,
+		Message: msg,
+		Detail:  fmt.Sprintf("%s failed after its retries: %v", where, err),
+		Hint:    "check that the endpoint is reachable from pgdynamo (dynamodb_endpoint, AWS_ENDPOINT_URL_DYNAMODB, network, proxy); the query can be run again once it is",
+		Err:     err,
+	}
 }

@@ -43,6 +43,7 @@ func (s *scanSource) FillChunk(chunk duckdb.DataChunk) error {
 	}
 	if s.reader == nil {
 		if err := s.open(chunk); err != nil {
+			s.qs.scanFailed(err)
 			return err
 		}
 	}
@@ -65,6 +66,7 @@ func (s *scanSource) FillChunk(chunk duckdb.DataChunk) error {
 			}
 			if err != nil {
 				s.finish()
+				s.qs.scanFailed(err)
 				return err
 			}
 			s.batch, s.offset = rec, 0

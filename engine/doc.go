@@ -10,7 +10,13 @@
 // build the whole product with no tags. The table-function API needs no tag,
 // gives projection pushdown (DuckDB tells the function which columns a query
 // needs, which become the DynamoDB ProjectionExpression) and lets one query
-// open one scan per dataset reference. The price is a copy from Arrow
+// open one scan per dataset reference: when DuckDB first asks a scan for
+// rows, it calls readplan.Decide with the reference's spec, the bound
+// parameters and those columns — the same decision EXPLAIN shows — and
+// opens the scan.Request it returns, paced by the table's read-capacity
+// budget (one per table, shared by every session). A scan's own error
+// (max_scan_items, DynamoDB's) is kept by the statement so the client gets
+// its SQLSTATE rather than the engine's rewording. The price is a copy from Arrow
 // batches into DuckDB chunks, and from DuckDB rows back into Arrow; both are
 // per batch, bounded in memory. The copy into chunks (chunkwrite.go) writes
 // DuckDB's vectors in place, through the C vectors of the chunk duckdb-go
@@ -65,6 +71,15 @@
 // The pg_catalog/information_schema shim is a
 // schema of tables and macros generated from the catalog at Open
 // (pgcatalog.go).
+//
+// Limits (limits.go): Config.MemoryLimit is DuckDB's memory_limit, one pool
+// for every query and in-memory copy (DuckDB has no per-query limit); a
+// query past it fails with 53200. A result value over 1 GB is refused with
+// 54000, as PostgreSQL caps a value. Config.SessionDefaults are the
+// configuration's statement_timeout and idle_in_transaction_session_timeout,
+// which sessions start with and RESET returns to. A scan's error keeps its
+// SQLSTATE through DuckDB (scanerr.go): the query fails with the scan's
+// error (08001 DynamoDB unreachable, 53000 throttled...), not DuckDB's text.
 //
 // Known debts: the SQL dialect is DuckDB's where the planner has no
 // transform (numeric is DECIMAL(≤38), float8::text prints DuckDB's form); a

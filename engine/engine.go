@@ -26,8 +26,9 @@ type Config struct {
 	// Threads is DuckDB's thread count; 0 means 1: each query runs on its
 	// session's own thread (see defaultThreads).
 	Threads int
-	// MemoryLimit is DuckDB's memory_limit (e.g. "2GB"); empty keeps DuckDB's
-	// default of 80% of RAM.
+	// MemoryLimit is DuckDB's memory_limit (e.g. "2GB", "1048576KiB"); empty
+	// keeps DuckDB's default of 80% of RAM. A query that needs more fails
+	// with 53200 (errors.go).
 	MemoryLimit string
 	// ScanConcurrency caps concurrent Scan segments per dataset reference;
 	// 0 means 8.
@@ -49,6 +50,10 @@ type Config struct {
 	// pg_settings show them; SET refuses them. They never replace a session
 	// setting of the same name.
 	ServerSettings map[string]string
+	// SessionDefaults replace the defaults of session settings, by
+	// lower-case name (statement_timeout: 5000): sessions start with them,
+	// may SET others, and RESET returns to them.
+	SessionDefaults map[string]string
 }
 
 // Validate reports an unusable configuration.
@@ -59,7 +64,7 @@ func (c Config) Validate() error {
 	if c.Threads < 0 || c.ScanConcurrency < 0 || c.MaxSegments < 0 {
 		return fmt.Errorf("engine: negative thread, concurrency or segment count")
 	}
-	return nil
+	return validateSessionDefaults(DefaultServerVersion, c.SessionDefaults)
 }
 
 // Engine is the embedded DuckDB database and what it needs to read datasets.
@@ -78,6 +83,10 @@ type Engine struct {
 	// DuckDB binds for it find their context and report back.
 	running   sync.Map // string → *queryState
 	nextQuery atomic.Uint64
+
+	// budgets holds each budgeted table's read-capacity budget, by
+	// region/table.
+	budgets sync.Map // string → *scan.Budget
 
 	// copies maps an accelerated dataset to the engine database holding
 	// its copy.

@@ -23,7 +23,7 @@ var duckCodes = map[duckdb.ErrorType]pgerror.Code{
 	duckdb.ErrorTypeInterrupt:            pgerror.QueryCanceled,
 	duckdb.ErrorTypeInvalidInput:         pgerror.InvalidParameterValue,
 	duckdb.ErrorTypeNotImplemented:       pgerror.FeatureNotSupported,
-	duckdb.ErrorTypeOutOfMemory:          pgerror.InsufficientResources,
+	duckdb.ErrorTypeOutOfMemory:          pgerror.OutOfMemory,
 	duckdb.ErrorTypeMismatchType:         pgerror.DatatypeMismatch,
 	duckdb.ErrorTypeInvalidType:          pgerror.DatatypeMismatch,
 	duckdb.ErrorTypeSettings:             pgerror.InsufficientPrivilege,
@@ -54,6 +54,9 @@ func classify(ctx context.Context, err error) error {
 		code, ok := duckCodes[de.Type]
 		if !ok {
 			code = pgerror.InternalError
+		}
+		if code == pgerror.OutOfMemory {
+			return outOfMemory(de.Msg, err)
 		}
 		return &pgerror.Error{Code: code, Message: trimDuckPrefix(de.Msg), Err: err}
 	}

@@ -47,6 +47,7 @@ func (e *Engine) NewSession(ctx context.Context, info wire.SessionInfo) (wire.Se
 	if s.log == nil {
 		s.log = e.log
 	}
+	s.settings.setDefaults(e.cfg.SessionDefaults)
 	s.settings.values["session_authorization"] = info.User
 	// Startup parameters are SETs the client made before its first query;
 	// a value we cannot honour is ignored, as PostgreSQL ignores unknown
@@ -299,6 +300,7 @@ func (s *Session) runPlanned(ctx context.Context, p planner.Statement, args []an
 		ctx, cancel = context.WithCancel(ctx)
 	}
 	qs := newQueryState(ctx, p, args)
+	qs.pushdownOff = s.settings.pushdownOff()
 	s.engine.running.Store(p.ID, qs)
 	r := &queryResult{ctx: ctx, cancel: cancel, qs: qs, engine: s.engine, id: p.ID}
 
@@ -327,7 +329,7 @@ func (s *Session) runPlanned(ctx context.Context, p planner.Statement, args []an
 		return r.start()
 	})
 	if err != nil {
-		err = classify(ctx, err)
+		err = qs.classify(ctx, err)
 		r.Close()
 		return nil, err
 	}
@@ -516,10 +518,10 @@ func (r *queryResult) fetch() (arrow.RecordBatch, error) {
 	chunk := mapping.FetchChunk(r.res)
 	if chunk.Ptr == nil {
 		if msg := mapping.ResultError(&r.res); msg != "" {
-			return nil, classify(r.ctx, r.resultError())
+			return nil, r.qs.classify(r.ctx, r.resultError())
 		}
 		if err := r.ctx.Err(); err != nil {
-			return nil, classify(r.ctx, err)
+			return nil, r.qs.classify(r.ctx, err)
 		}
 		r.exhausted = true
 		return nil, io.EOF

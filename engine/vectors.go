@@ -236,7 +236,11 @@ func (v *vectorReader) copyStrings(n int) (offsets, data *memory.Buffer, err err
 	total := 0
 	for row := 0; row < n; row++ {
 		if v.valid(row) {
-			total += int(*(*uint32)(unsafe.Add(v.data, 16*row)))
+			size := *(*uint32)(unsafe.Add(v.data, 16*row))
+			if size > maxValueBytes {
+				return nil, nil, errValueTooLarge(size)
+			}
+			total += int(size)
 		}
 	}
 	if total > math.MaxInt32 {

@@ -73,15 +73,17 @@ func Specs(ctx context.Context, cfg *config.Config, m *Metrics) ([]catalog.Spec,
 			clients[key] = c
 		}
 		specs = append(specs, catalog.Spec{
-			Name:         d.Name,
-			Schema:       d.Schema,
-			Description:  d.Description,
-			Table:        d.Table,
-			Region:       d.Region,
-			SampleSize:   d.SchemaInferMaxRecords,
-			ScanSegments: d.ScanSegments,
-			Types:        attrarrow.Options{UnnestDepth: d.UnnestDepth, TimeFormat: d.TimeFormat},
-			Client:       m.WrapAPI(d.QualifiedName(), client),
+			Name:              d.Name,
+			Schema:            d.Schema,
+			Description:       d.Description,
+			Table:             d.Table,
+			Region:            d.Region,
+			SampleSize:        d.SchemaInferMaxRecords,
+			ScanSegments:      d.ScanSegments,
+			ReadCapacityLimit: d.ReadCapacityLimit,
+			MaxScanItems:      d.MaxScanItems,
+			Types:             attrarrow.Options{UnnestDepth: d.UnnestDepth, TimeFormat: d.TimeFormat},
+			Client:            m.WrapAPI(d.QualifiedName(), client),
 		})
 	}
 	return specs, nil
@@ -124,8 +126,10 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Gateway,
 	}
 	// The config has no key for the auth method: users log in with
 	// wire's default, SCRAM-SHA-256.
+	limits := cfg.Runtime.Limits
 	wcfg := wire.Config{Users: users, Logger: log, Observer: metrics,
-		LogMinDurationStatement: cfg.Runtime.LogMinDurationStatement}
+		LogMinDurationStatement: cfg.Runtime.LogMinDurationStatement,
+		MaxConnections:          limits.MaxConnections, AuthenticationTimeout: limits.AuthenticationTimeout}
 	if t := cfg.Runtime.PG.TLS; t != nil {
 		tc, err := loadTLS(t)
 		if err != nil {
@@ -154,8 +158,11 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Gateway,
 		return nil, fmt.Errorf("%s:\n%s", cfg.Path, strings.Join(problems, "\n"))
 	}
 	reg := accel.NewRegistry(cat)
-	eng, err := engine.Open(ctx, engine.Config{Catalog: cat, Logger: log, Copies: copies(cfg), Registry: reg,
-		ServerSettings: map[string]string{"log_min_duration_statement": pgMillis(cfg.Runtime.LogMinDurationStatement)}})
+	ecfg := engine.Config{Catalog: cat, Logger: log, Copies: copies(cfg), Registry: reg,
+		ScanConcurrency: cfg.Runtime.ScanConcurrency,
+		ServerSettings:  map[string]string{"log_min_duration_statement": pgMillis(cfg.Runtime.LogMinDurationStatement)}}
+	limitEngine(&ecfg, limits, wcfg, log)
+	eng, err := engine.Open(ctx, ecfg)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cfg.Path, err)
 	}

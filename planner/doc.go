@@ -5,6 +5,11 @@
 // engine can run it. Every rewrite is a named Transform over the AST with its
 // own test — never string surgery on SQL text.
 //
+// Before the parser sees a text, limits.go bounds it: at most 1 MiB and
+// 65,536 tokens (54000), and nested at most about 4,000 levels (54001) by a
+// token scan that never recurses — pg_query overflows its C stack, killing
+// the process, on chains some 50,000 levels deep.
+//
 // The transforms run in the order of queryTransforms (transform.go):
 //   - datasets-to-scans: a dataset reference becomes a scan of the dataset
 //     (pgdynamo_scan), one per reference, so self-joins, subqueries and CTEs
@@ -16,11 +21,16 @@
 //     from the catalog (catalogshim.go).
 //   - postgres-column-names: output columns are named as PostgreSQL names
 //     them (count, ?column?, bool).
-//   - key-pushdown: a partition-key equality among the top-level AND
-//     conjuncts of a reference's own SELECT makes its read a Query
-//     (pushdown.go); the WHERE stays, so results cannot change. With a
-//     sort-key equality too (or no sort key) the reference is a full
-//     primary key lookup (ScanRef.FullKey).
+//   - read-specs: each reference gets a readplan.Spec (pushdown.go): the
+//     columns the query may touch, the conjuncts of the WHERE (and of
+//     inner joins' ON) on its own columns as typed predicates (comparisons,
+//     IN, = ANY($n), BETWEEN, LIKE 'prefix%', IS [NOT] NULL, ORs of those),
+//     whether they are the whole WHERE, and how many rows a LIMIT needs when
+//     nothing above the read needs more. readplan.Decide turns the spec into
+//     the DynamoDB request when the query runs and for EXPLAIN; the WHERE
+//     stays in the query, so results cannot change. A full primary key
+//     equality makes the reference a key lookup (ScanRef.FullKey). A
+//     relation named "dataset@index" reads through that index.
 //   - route-reads: the Router (accel.Registry) decides, per reference and
 //     under the session's pgdynamo.read_mode, whether it reads the
 //     dataset's local copy or DynamoDB; a reference routed to the copy
@@ -30,9 +40,6 @@
 //     PostgreSQL infers them ($1::date, col = ANY($1)).
 //   - Postgres-isms the engine reads differently (pgisms.go): bytea hex
 //     literals, BC dates, jsonb, #>> and #> paths.
-//
-// The rest of SPEC §5 (sort-key ranges, IN lists, filters, indexes) extends
-// key-pushdown's ScanRef.
 //
 // It must not import wire or engine.
 package planner

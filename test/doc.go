@@ -11,5 +11,12 @@
 // printed, and pgdynamo check accepts every key of docs/configuration.md
 // (refusing those marked not supported yet) and no other.
 //
+// Robustness (issue 12): limits_test.go (runtime.limits end to end, the
+// memory bomb in a separate process), faults_test.go (DynamoDB throttling,
+// 5xx, cut bodies, outages and slowness through internal/ddbproxy) and
+// hostile_test.go (garbage, absurd lengths, floods, a client that never
+// reads, 1,000 sessions, deep and enormous SQL; goleak after each).
+// soak_test.go is make soak, behind the soak build tag.
+//
 // Nothing here mocks DynamoDB or the wire protocol.
 package test

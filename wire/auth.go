@@ -79,6 +79,7 @@ func (c Config) Validate() error {
 	if c.LoginFailureWindow < 0 {
 		errs = append(errs, fmt.Errorf("LoginFailureWindow %v is negative", c.LoginFailureWindow))
 	}
+	errs = append(errs, c.validateLimits())
 	return errors.Join(errs...)
 }
 
@@ -147,7 +148,7 @@ func (c *conn) authenticate(user string) error {
 	host := remoteHost(c.nc.RemoteAddr())
 	if st.limiter.blocked(host, time.Now()) {
 		c.log.Debug("login refused: too many failed logins", "user", user, "remote", c.nc.RemoteAddr().String())
-		return c.fatal(pgerror.New(tooManyConnections, "too many failed login attempts from this address").
+		return c.fatal(pgerror.New(pgerror.TooManyConnections, "too many failed login attempts from this address").
 			WithHint("Try again later."))
 	}
 	var err error

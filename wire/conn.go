@@ -67,6 +67,13 @@ type conn struct {
 	stmtStop context.CancelFunc // cancels the running statement, nil when idle
 	busy     bool
 	closing  bool
+
+	// admitted: the connection holds a MaxConnections slot (limits.go).
+	admitted bool
+	// in is the query loop's reader; awaitingCommand is set once
+	// ReadyForQuery has been sent, until the next message arrives.
+	in              *readAhead
+	awaitingCommand bool
 }
 
 func (s *Server) newConn(nc net.Conn) *conn {
@@ -79,6 +86,7 @@ func (c *conn) serve() {
 	// Close whatever the connection is by then: after a TLS upgrade that is
 	// the *tls.Conn, whose Close sends close_notify.
 	defer func() { c.netConn().Close() }()
+	defer c.releaseSession()
 	if err := c.startup(); err != nil {
 		if !errors.Is(err, io.EOF) && !errors.Is(err, errHandled) {
 			c.log.Debug("startup failed", "remote", c.remote, "err", err)
@@ -97,6 +105,7 @@ func (c *conn) serve() {
 // full the watcher blocks like an unbuffered reader would.
 func (c *conn) watchDisconnect() io.Reader {
 	r := &readAhead{chunks: make(chan []byte, readAheadChunks)}
+	c.in = r
 	go func() {
 		for {
 			buf := make([]byte, 8192)
@@ -125,11 +134,26 @@ type readAhead struct {
 	chunks chan []byte
 	cur    []byte
 	err    error // written before chunks is closed
+	// timeout, when set, bounds a Read that has to wait for the client:
+	// past it Read fails with errIdleInTransaction.
+	timeout time.Duration
 }
 
 func (r *readAhead) Read(p []byte) (int, error) {
 	if len(r.cur) == 0 {
-		chunk, ok := <-r.chunks
+		var chunk []byte
+		ok := true
+		if r.timeout > 0 {
+			t := time.NewTimer(r.timeout)
+			select {
+			case chunk, ok = <-r.chunks:
+				t.Stop()
+			case <-t.C:
+				return 0, errIdleInTransaction
+			}
+		} else {
+			chunk, ok = <-r.chunks
+		}
 		if !ok {
 			return 0, r.err
 		}
@@ -151,7 +175,12 @@ func (c *conn) loop() error {
 		if c.isClosing() {
 			return nil
 		}
+		c.in.timeout = c.idleInTransactionTimeout()
 		msg, err := c.be.Receive()
+		c.awaitingCommand = false
+		if errors.Is(err, errIdleInTransaction) {
+			return c.endIdleInTransaction()
+		}
 		if err != nil {
 			return err
 		}
@@ -269,6 +298,7 @@ func (c *conn) readyForQuery() {
 		c.log.Debug("flush failed", "err", err)
 	}
 	c.out.idle()
+	c.awaitingCommand = true
 }
 
 // sendError writes an ErrorResponse with every field clients read and

@@ -12,6 +12,18 @@
 // Lifecycle: Server.Serve accepts until Shutdown; each connection runs in its
 // own goroutine with a context that a CancelRequest for its BackendKeyData,
 // a disconnect or Shutdown cancels, which stops the engine's DynamoDB calls.
+// Accept errors that say they are temporary (out of file descriptors among
+// them) are logged and waited out, 5 ms doubling to 1 s, as net/http does
+// (accept.go); only a closed listener or a permanent error ends Serve.
+//
+// Limits (limits.go): Config.MaxConnections counts logged-in sessions (a
+// login past it gets FATAL 53300); Config.AuthenticationTimeout bounds a
+// connection's whole startup, so silent connections cost a goroutine each
+// until then and never a session slot; a session whose engine Session
+// implements IdleInTransactionTimeouter is ended with FATAL 25P03 when it
+// waits in a transaction block longer than its
+// idle_in_transaction_session_timeout. Frontend messages are at most
+// Config.MaxMessageSize (16 MiB), startup packets 10,000 bytes (pgproto3).
 //
 // The extended protocol (extended.go) keeps named statements and portals
 // per connection; a portal read with a row limit stays open across Sync

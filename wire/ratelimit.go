@@ -4,13 +4,7 @@ import (
 	"net"
 	"sync"
 	"time"
-
-	"github.com/pgdynamo/pgdynamo/pgerror"
 )
-
-// tooManyConnections is PostgreSQL's too_many_connections.
-// TODO: move into pgerror's list with the other codes.
-const tooManyConnections pgerror.Code = "53300"
 
 // maxTrackedHosts bounds the failed-login table (a few hundred bytes a
 // host, so a few MiB at most).

@@ -51,6 +51,12 @@ type Config struct {
 	// statement at info — the zero Config does — and a negative value (-1,
 	// PostgreSQL's default) none.
 	LogMinDurationStatement time.Duration
+	// MaxConnections is PostgreSQL's max_connections: logins past it are
+	// refused with FATAL 53300 (limits.go). 0 means 100.
+	MaxConnections int
+	// AuthenticationTimeout is PostgreSQL's authentication_timeout: a client
+	// that has not logged in by then is disconnected. 0 means one minute.
+	AuthenticationTimeout time.Duration
 }
 
 // Server accepts PostgreSQL connections and runs them against an Engine.
@@ -62,12 +68,17 @@ type Server struct {
 	cancels cancelRegistry
 	nextPID atomic.Uint32
 	auth    authState
+	// sessions counts the slots of MaxConnections taken.
+	sessions atomic.Int64
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
 	conns     map[*conn]struct{}
 	shutdown  atomic.Bool
 	wg        sync.WaitGroup
+
+	// acceptSleep waits between failed Accepts; time.Sleep but in tests.
+	acceptSleep func(time.Duration)
 }
 
 // NewServer returns a server for engine.
@@ -87,6 +98,8 @@ func NewServer(cfg Config, engine Engine) *Server {
 		log:       cfg.Logger,
 		listeners: map[net.Listener]struct{}{},
 		conns:     map[*conn]struct{}{},
+
+		acceptSleep: time.Sleep,
 	}
 	s.cancels.entries = map[uint32]cancelEntry{}
 	return s
@@ -115,7 +128,9 @@ func ValidateListen(addr string, users map[string]string) error {
 var ErrServerClosed = errors.New("wire: server closed")
 
 // Serve accepts connections on ln until Shutdown. Like net/http's Serve,
-// temporary accept errors back off instead of ending the loop.
+// temporary accept errors (retryableAccept: running out of file
+// descriptors among them) are logged and back off, 5 ms doubling to 1 s,
+// instead of ending the loop.
 func (s *Server) Serve(ln net.Listener) error {
 	s.mu.Lock()
 	if s.shutdown.Load() {
@@ -130,23 +145,26 @@ func (s *Server) Serve(ln net.Listener) error {
 		s.mu.Unlock()
 	}()
 
-	var delay time.Duration
+	backoff := acceptBackoff{sleep: s.acceptSleep}
 	for {
 		nc, err := ln.Accept()
 		if err != nil {
 			if s.shutdown.Load() {
 				return ErrServerClosed
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+			if retryableAccept(err) {
+				// Out of file descriptors, say: the listener is fine and
+				// the clients already served go on; new ones wait in the
+				// kernel's backlog until a descriptor is free.
+				delay := backoff.next()
 				s.log.Warn("accept failed; retrying", "err", err, "delay", delay)
-				time.Sleep(delay)
+				backoff.sleep(delay)
 				continue
 			}
+			s.log.Error("accept failed; the listener stops", "err", err)
 			return err
 		}
-		delay = 0
+		backoff.reset()
 		c := s.newConn(nc)
 		s.mu.Lock()
 		if s.shutdown.Load() {

@@ -16,12 +16,10 @@ import (
 // login) has been served.
 var errHandled = errors.New("handled")
 
-// startupTimeout bounds how long a client may take to log in, so idle
-// half-open sockets cannot pile up.
-const startupTimeout = 30 * time.Second
-
+// startup negotiates and logs the client in. Config.AuthenticationTimeout
+// bounds it all, so silent or half-open sockets cannot pile up.
 func (c *conn) startup() error {
-	c.nc.SetDeadline(time.Now().Add(startupTimeout))
+	c.nc.SetDeadline(time.Now().Add(c.server.cfg.authenticationTimeout()))
 	defer func() { c.nc.SetDeadline(time.Time{}) }() // nc may be the TLS connection by then
 	first := make([]byte, 1)
 	if _, err := io.ReadFull(c.nc, first); err != nil {
@@ -118,6 +116,9 @@ func (c *conn) login(m *pgproto3.StartupMessage) error {
 		c.log.Warn("connection refused: TLS is required", "user", user, "database", database, "remote", c.remote)
 		return c.fatal(pgerror.New(pgerror.InvalidAuthorizationSpec, "this server accepts only TLS connections").
 			WithHint("Connect with sslmode=require."))
+	}
+	if err := c.admitSession(); err != nil {
+		return err
 	}
 	if err := c.authenticate(user); err != nil {
 		return err
