@@ -200,16 +200,27 @@ func (g gen) doc(i int) item {
 	return d
 }
 
+// genDocs is n documents of gen seeded with seed1, seed2.
+func genDocs(seed1, seed2 uint64, n int) []item {
+	g := gen{r: rand.New(rand.NewPCG(seed1, seed2))}
+	docs := make([]item, n)
+	for i := range docs {
+		docs[i] = g.doc(i)
+	}
+	return docs
+}
+
+// idKey is the key of gen's documents.
+func idKey() []attrarrow.KeyAttribute {
+	return []attrarrow.KeyAttribute{{Name: "id", Type: types.ScalarAttributeTypeS, Role: attrarrow.PartitionKey}}
+}
+
 // TestPropertyRoundTrip converts a few thousand random documents and reads
 // the Arrow values back: every value comes back as a model of the conversion
 // says, and the typed columns are lossless.
 func TestPropertyRoundTrip(t *testing.T) {
-	g := gen{r: rand.New(rand.NewPCG(20240315, 1))}
-	docs := make([]item, 3000)
-	for i := range docs {
-		docs[i] = g.doc(i)
-	}
-	keys := []attrarrow.KeyAttribute{{Name: "id", Type: types.ScalarAttributeTypeS, Role: attrarrow.PartitionKey}}
+	docs := genDocs(20240315, 1, 3000)
+	keys := idKey()
 	for _, depth := range []int{-1, 0} {
 		t.Run(fmt.Sprintf("depth%d", depth), func(t *testing.T) {
 			sch, rec, mm := convert(t, docs, keys, opts(depth))

@@ -245,12 +245,8 @@ func compareWire(t testing.TB, sch *attrarrow.Schema, body []byte) bool {
 // wire form both ways, for every kind of schema: inferred from the first
 // half of the documents only, so later ones also mismatch.
 func TestWireJSONMatchesSDK(t *testing.T) {
-	g := gen{r: rand.New(rand.NewPCG(20261205, 7))}
-	docs := make([]item, 1200)
-	for i := range docs {
-		docs[i] = g.doc(i)
-	}
-	keys := []attrarrow.KeyAttribute{{Name: "id", Type: types.ScalarAttributeTypeS, Role: attrarrow.PartitionKey}}
+	docs := genDocs(20261205, 7, 1200)
+	keys := idKey()
 	for _, o := range []attrarrow.Options{
 		{UnnestDepth: -1}, {UnnestDepth: 0}, {UnnestDepth: 1}, {UnnestDepth: 2},
 		{UnnestDepth: -1, TimeFormat: "2006-01-02"},

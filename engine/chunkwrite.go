@@ -351,19 +351,20 @@ type binaryArray interface {
 func spanOf(arr arrow.Array, offset, n int) (data []byte, start func(i int) int) {
 	switch a := arr.(type) {
 	case *array.String:
-		offs := a.ValueOffsets()
-		return spanBytes(a.Data(), int(offs[offset]), int(offs[offset+n])), func(i int) int { return int(offs[offset+i] - offs[offset]) }
+		return spanOfOffsets(a.Data(), a.ValueOffsets(), offset, n)
 	case *array.Binary:
-		offs := a.ValueOffsets()
-		return spanBytes(a.Data(), int(offs[offset]), int(offs[offset+n])), func(i int) int { return int(offs[offset+i] - offs[offset]) }
+		return spanOfOffsets(a.Data(), a.ValueOffsets(), offset, n)
 	case *array.LargeString:
-		offs := a.ValueOffsets()
-		return spanBytes(a.Data(), int(offs[offset]), int(offs[offset+n])), func(i int) int { return int(offs[offset+i] - offs[offset]) }
+		return spanOfOffsets(a.Data(), a.ValueOffsets(), offset, n)
 	case *array.LargeBinary:
-		offs := a.ValueOffsets()
-		return spanBytes(a.Data(), int(offs[offset]), int(offs[offset+n])), func(i int) int { return int(offs[offset+i] - offs[offset]) }
+		return spanOfOffsets(a.Data(), a.ValueOffsets(), offset, n)
 	}
 	return nil, nil
+}
+
+func spanOfOffsets[O int32 | int64](d arrow.ArrayData, offs []O, offset, n int) ([]byte, func(i int) int) {
+	first := offs[offset]
+	return spanBytes(d, int(first), int(offs[offset+n])), func(i int) int { return int(offs[offset+i] - first) }
 }
 
 // spanBytes is bytes [from, to) of an array's data buffer (offsets index

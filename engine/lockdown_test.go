@@ -7,8 +7,6 @@ import (
 	"testing"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
-
-	"github.com/pgdynamo/pgdynamo/catalog"
 )
 
 // TestLockdownHoldsWithoutThePlanner runs hostile SQL straight into the
@@ -16,15 +14,7 @@ import (
 // settings refuse it: the planner is one wall, this is the second.
 func TestLockdownHoldsWithoutThePlanner(t *testing.T) {
 	ctx := context.Background()
-	cat, err := catalog.New(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := Open(ctx, Config{Catalog: cat})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
+	e := emptyEngine(t)
 	dir := t.TempDir()
 	secret := filepath.Join(dir, "secret.txt")
 	if err := os.WriteFile(secret, []byte("do not read"), 0o600); err != nil {
@@ -76,12 +66,7 @@ func TestLockdownHoldsWithoutThePlanner(t *testing.T) {
 // private handles the streaming results read.
 func TestDuckInternalsReachable(t *testing.T) {
 	ctx := context.Background()
-	cat, _ := catalog.New(nil)
-	e, err := Open(ctx, Config{Catalog: cat})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
+	e := emptyEngine(t)
 	conn, err := e.db.Conn(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -11,27 +11,30 @@ import (
 	"github.com/pgdynamo/pgdynamo/wire"
 )
 
-// cacheSession opens an engine without datasets and one session on it.
-func cacheSession(t *testing.T) *Session {
+// emptyEngine opens an engine without datasets, closed when t ends.
+func emptyEngine(t *testing.T) *Engine {
 	t.Helper()
-	ctx := context.Background()
 	cat, err := catalog.New(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := Open(ctx, Config{Catalog: cat})
+	e, err := Open(context.Background(), Config{Catalog: cat})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ws, err := e.NewSession(ctx, wire.SessionInfo{User: "tester", Database: "db"})
+	t.Cleanup(func() { e.Close() })
+	return e
+}
+
+// cacheSession opens an engine without datasets and one session on it.
+func cacheSession(t *testing.T) *Session {
+	t.Helper()
+	ws, err := emptyEngine(t).NewSession(context.Background(), wire.SessionInfo{User: "tester", Database: "db"})
 	if err != nil {
-		e.Close()
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		ws.Close()
-		e.Close()
-	})
+	// Registered after the engine's, so it runs first.
+	t.Cleanup(func() { ws.Close() })
 	return ws.(*Session)
 }
 
