@@ -62,6 +62,12 @@
 // an entry holds while the catalog snapshot, the session's settings and
 // every reference's route are those it was planned with.
 //
+// A plain lookup of whole primary keys (SELECT columns FROM dataset WHERE
+// key = $1 [AND sort key = $2]) is answered by its DynamoDB Query alone
+// (lookup.go): DuckDB plans a statement with parameters again on every
+// run, which costs more than the rest of a one-item read. It is taken only
+// where its rows, names and types are provably the engine's.
+//
 // DuckDB runs with one thread unless configured otherwise (defaultThreads):
 // each query executes on the thread of the session fetching it. With
 // worker threads, a worker could run the pgdynamo_scan that waits for

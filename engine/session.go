@@ -138,7 +138,10 @@ func (st *statement) Execute(ctx context.Context) (wire.Result, error) {
 	switch p.Kind {
 	case planner.Query, planner.DeclareCursor:
 		// A cursor's rows are its query's rows; the wire layer keeps them.
-		res, err := s.runPlanned(ctx, p, st.args, st.cached, st.index)
+		res, short, err := s.lookup(ctx, p, st.args, st.cached, st.index)
+		if !short {
+			res, err = s.runPlanned(ctx, p, st.args, st.cached, st.index)
+		}
 		if err != nil || st.described == nil || p.Kind != planner.Query {
 			return res, err
 		}

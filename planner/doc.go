@@ -41,5 +41,11 @@
 //   - Postgres-isms the engine reads differently (pgisms.go): bytea hex
 //     literals, BC dates, jsonb, #>> and #> paths.
 //
+// Besides the SQL, a planned query says what the engine may do without
+// running it: Volatile when it inlined rows that change while the session
+// runs (pgdynamo.datasets: never kept for another run), and PlainColumns
+// when it only returns its one live reference's columns as they are
+// (plain.go: a key lookup the read alone can answer).
+//
 // It must not import wire or engine.
 package planner

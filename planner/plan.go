@@ -106,6 +106,11 @@ type Statement struct {
 	// the session runs (a per-session relation such as pgdynamo.datasets):
 	// the plan must not be kept and run again.
 	Volatile bool
+	// PlainColumns, when set, says the query returns its one live
+	// reference's rows that the WHERE keeps, these dataset columns as they
+	// are, nothing computed (plain.go): a read returning exactly those
+	// rows answers it without the engine.
+	PlainColumns []string
 }
 
 // Router decides where a dataset reference reads (accel.Registry).

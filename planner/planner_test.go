@@ -353,3 +353,45 @@ func TestPlanKeyPushdown(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanFindsPlainColumns: a query that returns its one dataset's
+// columns as they are names them; anything computing over the rows names
+// none.
+func TestPlanFindsPlainColumns(t *testing.T) {
+	p := testPlanner(t)
+	probe, err := p.Plan("SELECT 1 FROM users", "q0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []string
+	for _, c := range probe[0].Scans[0].Dataset.Columns.Columns {
+		all = append(all, c.Name)
+	}
+	for sql, want := range map[string][]string{
+		"SELECT * FROM users WHERE id = $1":                       all,
+		"SELECT u.* FROM users u WHERE u.id = 3":                  all,
+		"SELECT ID, u.id AS other FROM users u WHERE u.id = $1":   {"id", "id"},
+		"SELECT id FROM users":                                    {"id"},
+		"SELECT id + 1 FROM users WHERE id = $1":                  nil,
+		"SELECT id FROM users WHERE id = $1 ORDER BY id":          nil,
+		"SELECT id FROM users WHERE id = $1 LIMIT 1":              nil,
+		"SELECT DISTINCT id FROM users WHERE id = $1":             nil,
+		"SELECT count(*) FROM users WHERE id = $1":                nil,
+		"SELECT u.id FROM users u, orders o WHERE u.id = o.id":    nil,
+		"SELECT id FROM users WHERE id = 1 UNION SELECT 2":        nil,
+		"WITH x AS (SELECT 1) SELECT id FROM users WHERE id = $1": nil,
+		"SELECT nosuch FROM users":                                nil,
+		"SELECT 1":                                                nil,
+	} {
+		plans, err := p.Plan(sql, "q1")
+		if err != nil {
+			if want == nil {
+				continue
+			}
+			t.Fatalf("%s: %v", sql, err)
+		}
+		if got := plans[0].PlainColumns; fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: PlainColumns %q, want %q", sql, got, want)
+		}
+	}
+}

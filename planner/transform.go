@@ -105,6 +105,7 @@ func (p *Planner) planQuery(source, id string) (Statement, error) {
 	st.Scans = rw.scans
 	st.ParamTypes = rw.paramTypes
 	st.Volatile = rw.volatile
+	st.PlainColumns = plainColumns(stmt, rw.scans)
 	return st, nil
 }
 
