@@ -173,8 +173,15 @@ func (c bodyClient) Do(*http.Request) (*http.Response, error) {
 	return &http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(bytes.NewReader(c.body)), ContentLength: int64(len(c.body))}, nil
 }
 
-// sdkScan decodes body as the SDK decodes a Scan response.
-func sdkScan(body []byte) (*dynamodb.ScanOutput, error) {
+// sdkScan decodes body as the SDK decodes a Scan response. The SDK's
+// decoder panics on some malformed bodies ("[,{}]" where a map is due);
+// that counts as refusing them.
+func sdkScan(body []byte) (out *dynamodb.ScanOutput, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			out, err = nil, fmt.Errorf("the SDK panicked: %v", p)
+		}
+	}()
 	client := dynamodb.New(dynamodb.Options{
 		Region:           "us-east-1",
 		Credentials:      credentials.NewStaticCredentialsProvider("a", "b", ""),
@@ -182,29 +189,31 @@ func sdkScan(body []byte) (*dynamodb.ScanOutput, error) {
 		HTTPClient:       bodyClient{body},
 		RetryMaxAttempts: 1,
 	})
-	return client.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String("t")})
+	out, err = client.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String("t")})
+	return out, err
 }
 
 // compareWire converts body both ways with sch and fails on any
 // difference; it reports whether the fast path took the body.
 func compareWire(t testing.TB, sch *attrarrow.Schema, body []byte) bool {
 	t.Helper()
-	ref, sdkErr := sdkScan(body)
 	var page attrarrow.JSONPage
 	rest, ok := page.Parse(body)
 	if !ok {
-		return false
+		return false // the SDK's alone to read
+	}
+	ref, sdkErr := sdkScan(body)
+	// The SDK decodes the rest of the response, as the whole one, Items
+	// aside: it refuses both or neither.
+	others, restErr := sdkScan(rest)
+	if (sdkErr == nil) != (restErr == nil) {
+		t.Fatalf("the SDK reads the body (%v) and its rest (%v) differently:\n%s\n%s", sdkErr, restErr, body, rest)
 	}
 	if sdkErr != nil {
-		t.Fatalf("the fast path took a body the SDK refuses (%v):\n%s", sdkErr, body)
+		return true
 	}
 	if page.Len() != len(ref.Items) {
 		t.Fatalf("%d items parsed, the SDK decoded %d:\n%s", page.Len(), len(ref.Items), body)
-	}
-	// The rest of the response decodes as the whole one does, Items aside.
-	others, err := sdkScan(rest)
-	if err != nil {
-		t.Fatalf("the SDK refuses the rest of the body (%v):\n%s", err, rest)
 	}
 	if others.Items != nil || others.Count != ref.Count || others.ScannedCount != ref.ScannedCount ||
 		!reflect.DeepEqual(others.LastEvaluatedKey, ref.LastEvaluatedKey) || !reflect.DeepEqual(others.ConsumedCapacity, ref.ConsumedCapacity) {
@@ -325,6 +334,9 @@ func FuzzWireJSON(f *testing.F) {
 		f.Add([]byte(body))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
+		if _, ok := new(attrarrow.JSONPage).Parse(body); !ok {
+			return // the SDK's alone to read (its decoder panics on some such bodies)
+		}
 		// A schema from what the SDK reads, when it reads anything: the
 		// values then meet columns of their own types and others'.
 		items := []item{{"a": s("x"), "n": n("1"), "l": l(s("y")), "m": m("k", n("2"))}}
