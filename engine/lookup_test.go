@@ -27,6 +27,9 @@ type fakeTable struct {
 	items   []map[string]types.AttributeValue
 	queries atomic.Int64
 	scans   atomic.Int64
+	// hold, when set, makes Scan wait for it to close (and tell scanning).
+	hold     chan struct{}
+	scanning chan struct{}
 }
 
 func (f *fakeTable) Query(_ context.Context, in *dynamodb.QueryInput, _ ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
@@ -45,6 +48,10 @@ func (f *fakeTable) Query(_ context.Context, in *dynamodb.QueryInput, _ ...func(
 
 func (f *fakeTable) Scan(_ context.Context, _ *dynamodb.ScanInput, _ ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error) {
 	f.scans.Add(1)
+	if f.hold != nil {
+		close(f.scanning)
+		<-f.hold
+	}
 	return &dynamodb.ScanOutput{Items: f.items, Count: int32(len(f.items)), ScannedCount: int32(len(f.items))}, nil
 }
 
@@ -184,5 +191,45 @@ func TestKeyLookupShortPath(t *testing.T) {
 	}
 	if fake.queries.Load() == 0 || fake.scans.Load() == 0 {
 		t.Errorf("%d Queries and %d Scans: both paths should have read", fake.queries.Load(), fake.scans.Load())
+	}
+}
+
+// TestSessionsRunInParallel: while one session's query waits inside the
+// engine for a slow DynamoDB Scan, another session's queries run: no lock
+// of the engine spans a query.
+func TestSessionsRunInParallel(t *testing.T) {
+	s, fake := lookupSession(t, []map[string]types.AttributeValue{{"id": avS("a")}})
+	fake.hold, fake.scanning = make(chan struct{}), make(chan struct{})
+	other, err := s.engine.NewSession(context.Background(), wire.SessionInfo{User: "other", Database: "db"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	ctx := context.Background()
+	slow, err := s.Plan(ctx, "SELECT count(*) FROM people")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan []string)
+	go func() {
+		got, err := values(slow[0])
+		if err != nil {
+			got = []string{err.Error()}
+		}
+		done <- got
+	}()
+	<-fake.scanning // the first session is inside its query, in DuckDB
+	for i := range 3 {
+		sts, err := other.Plan(ctx, fmt.Sprintf("SELECT %d + 1", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := firstValue(t, sts[0]); len(got) != 1 || got[0] != fmt.Sprint(i+1) {
+			t.Fatalf("the other session got %v", got)
+		}
+	}
+	close(fake.hold)
+	if got := <-done; len(got) != 1 || got[0] != "1" {
+		t.Fatalf("count = %v", got)
 	}
 }

@@ -41,20 +41,29 @@ func cacheSession(t *testing.T) *Session {
 // firstValue runs st and returns the text of its first column's values.
 func firstValue(t *testing.T, st wire.Statement) []string {
 	t.Helper()
+	out, err := values(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// values runs st and returns the text of its first column's values.
+func values(st wire.Statement) ([]string, error) {
 	ctx := context.Background()
 	res, err := st.Execute(ctx)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	defer res.Close()
 	var out []string
 	for {
 		b, err := res.Next(ctx)
 		if errors.Is(err, io.EOF) {
-			return out
+			return out, nil
 		}
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		col := b.Column(0)
 		for i := range col.Len() {
