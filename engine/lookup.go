@@ -66,7 +66,9 @@ func (s *Session) lookup(ctx context.Context, p planner.Statement, args []any, c
 	}
 	qs := newQueryState(ctx, p, args)
 	qs.pushdownOff = pushdownOff
-	reader, err := scan.Open(ctx, ds.Client, d.Request, d.Columns, s.engine.scanOptions(ds, qs))
+	opts := s.engine.scanOptions(ds, qs)
+	opts.Inline = true // one item: read it in this goroutine
+	reader, err := scan.Open(ctx, ds.Client, d.Request, d.Columns, opts)
 	if err != nil {
 		cancel()
 		return nil, true, qs.classify(ctx, err)

@@ -47,6 +47,11 @@ type Options struct {
 	ItemsRead *atomic.Int64
 	// Log, when set, gets one debug line per read when it ends.
 	Log *slog.Logger
+	// Inline runs a read of one segment or partition in the goroutine of
+	// its first ReadBatch, which returns once the read has ended, its
+	// batches kept until read: for reads of a few items (a key lookup),
+	// which then start no goroutine and hand nothing over.
+	Inline bool
 }
 
 // Stats counts what a read cost. Safe to read while the read runs.
@@ -102,6 +107,8 @@ type Reader struct {
 	remaining atomic.Int64 // items still wanted when req.Limit > 0
 	elapsed   atomic.Int64 // nanoseconds, set when the read ends
 
+	inline *inlineRead // Options.Inline
+
 	mu sync.Mutex
 	// segmentMismatches holds each finished segment's report.
 	segmentMismatches [][]attrarrow.Mismatch
@@ -152,6 +159,16 @@ func Open(ctx context.Context, api API, req Request, schema *attrarrow.Schema, o
 		done:    make(chan struct{}),
 	}
 	r.remaining.Store(req.Limit)
+	if opts.Inline && workers <= 1 {
+		r.inline = &inlineRead{ctx: gctx, run: func() error {
+			if workers == 0 {
+				return nil
+			}
+			return r.readSegment(gctx, api, 0)
+		}}
+		close(r.batches) // batches are held instead
+		return r, nil
+	}
 
 	go func() {
 		// The launcher itself blocks in group.Go once Concurrency workers run,
@@ -197,6 +214,9 @@ func (r *Reader) Schema() *arrow.Schema { return r.schema.Arrow }
 // ReadBatch returns the next batch, or io.EOF after the last one. The caller
 // owns the batch and must Release it.
 func (r *Reader) ReadBatch(ctx context.Context) (arrow.RecordBatch, error) {
+	if r.inline != nil {
+		return r.inline.next(r)
+	}
 	select {
 	case <-ctx.Done():
 		r.Close()
@@ -217,6 +237,9 @@ func (r *Reader) ReadBatch(ctx context.Context) (arrow.RecordBatch, error) {
 // call more than once and after io.EOF.
 func (r *Reader) Close() error {
 	r.cancel()
+	if r.inline != nil {
+		r.inline.close(r)
+	}
 	for rec := range r.batches {
 		rec.Release()
 	}
@@ -396,6 +419,10 @@ func (r *Reader) fillCommon(index, filter, projection **string, names *map[strin
 }
 
 func (r *Reader) send(ctx context.Context, rec arrow.RecordBatch) error {
+	if r.inline != nil {
+		r.inline.held = append(r.inline.held, rec)
+		return nil
+	}
 	select {
 	case r.batches <- rec:
 		return nil
@@ -412,4 +439,51 @@ func (r *Reader) mergeMismatches(ms []attrarrow.Mismatch) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.segmentMismatches = append(r.segmentMismatches, ms)
+}
+
+// inlineRead is a read run by its first ReadBatch (Options.Inline).
+type inlineRead struct {
+	ctx  context.Context
+	run  func() error
+	ran  sync.Once
+	held []arrow.RecordBatch
+}
+
+// next runs the read on first call, then hands out what it kept.
+func (in *inlineRead) next(r *Reader) (arrow.RecordBatch, error) {
+	in.finish(r, true)
+	if len(in.held) > 0 {
+		rec := in.held[0]
+		in.held = in.held[1:]
+		return rec, nil
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	return nil, io.EOF
+}
+
+// finish ends the read once: by running it, or (Close first) not at all.
+func (in *inlineRead) finish(r *Reader, run bool) {
+	in.ran.Do(func() {
+		var err error
+		if run {
+			err = in.run()
+		}
+		if errors.Is(err, errLimitReached) {
+			err = nil
+		}
+		r.err = err
+		r.elapsed.Store(int64(time.Since(r.start)))
+		r.logEnd()
+		close(r.done)
+	})
+}
+
+func (in *inlineRead) close(r *Reader) {
+	in.finish(r, false)
+	for _, rec := range in.held {
+		rec.Release()
+	}
+	in.held = nil
 }

@@ -6,13 +6,16 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/pgdynamo/pgdynamo/attrarrow"
@@ -363,4 +366,50 @@ func rowsByID(t *testing.T, batches []arrow.RecordBatch) map[int64]string {
 		}
 	}
 	return out
+}
+
+// oneItemAPI answers every Query with one item and counts the calls.
+type oneItemAPI struct{ calls atomic.Int64 }
+
+func (a *oneItemAPI) Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+	a.calls.Add(1)
+	return &dynamodb.QueryOutput{Count: 1, ScannedCount: 1, Items: []map[string]types.AttributeValue{{
+		"id": &types.AttributeValueMemberN{Value: "7"}, "even": &types.AttributeValueMemberN{Value: "1"},
+	}}}, nil
+}
+
+func (a *oneItemAPI) Scan(context.Context, *dynamodb.ScanInput, ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error) {
+	return nil, errors.New("no Scan here")
+}
+
+// TestInlineReadRunsInItsCaller: an inline read starts no goroutine; its
+// first ReadBatch makes the call and returns its rows, then io.EOF; what
+// did not fit is reported; closed before any ReadBatch, it reads nothing.
+func TestInlineReadRunsInItsCaller(t *testing.T) {
+	ctx := context.Background()
+	req := scan.Request{Table: "t", Key: &scan.KeyCondition{Partition: "id", Values: []types.AttributeValue{&types.AttributeValueMemberN{Value: "7"}}}}
+	api := &oneItemAPI{}
+	before := runtime.NumGoroutine()
+	r, err := scan.Open(ctx, api, req, schemaFor(t), scan.Options{Inline: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := runtime.NumGoroutine(); n > before || api.calls.Load() != 0 {
+		t.Fatalf("Open started %d goroutines and made %d calls", n-before, api.calls.Load())
+	}
+	if seen := readIDs(t, r); len(seen) != 1 || seen[7] != 1 || api.calls.Load() != 1 {
+		t.Fatalf("read %v in %d calls", seen, api.calls.Load())
+	}
+	if m := r.Mismatches(); len(m) != 1 || m[0].Column != "even" {
+		t.Errorf("mismatches %+v, want the number in even", m)
+	}
+	r.Close()
+	closed, err := scan.Open(ctx, api, req, schemaFor(t), scan.Options{Inline: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed.Close()
+	if _, err := closed.ReadBatch(ctx); !errors.Is(err, io.EOF) || api.calls.Load() != 1 {
+		t.Errorf("after Close: %v, %d calls", err, api.calls.Load())
+	}
 }
