@@ -7,91 +7,221 @@ import (
 	"github.com/pgdynamo/pgdynamo/pgtypes"
 )
 
-// runCursor carries out DECLARE, FETCH and CLOSE. A cursor is a portal, as
-// in PostgreSQL: it shares the portals' namespace, and FETCH reads it as an
-// Execute with a row limit would. describe says whether FETCH sends its
-// RowDescription (simple protocol) or the client got it from Describe.
-func (c *conn) runCursor(st Statement, cur Cursor, formats []pgtypes.Format, describe bool) error {
+// runCursor carries out DECLARE, FETCH, MOVE and CLOSE. A cursor is a
+// portal, as in PostgreSQL: it shares the portals' namespace, FETCH and
+// MOVE work on any portal (asyncpg moves its Bind portals with MOVE), and
+// FETCH reads as an Execute with a row limit would. codes are the result
+// format codes of FETCH's Bind (extended protocol), nil in the simple
+// protocol, where FETCH also sends its RowDescription (describe).
+func (c *conn) runCursor(st Statement, eff Effect, codes []int16, describe bool) error {
 	ports := c.ext().portals
-	switch cur.Op {
+	switch eff.Op {
 	case DeclareCursor:
-		if c.tx == TxIdle && !cur.Hold {
-			return pgerror.New("25P01", "DECLARE CURSOR can only be used in transaction blocks")
-		}
-		if _, dup := ports[cur.Name]; dup {
-			return pgerror.New(pgerror.DuplicateCursor, "cursor %q already exists", cur.Name)
-		}
-		// The cursor's rows outlive this statement, so they get their own
-		// context, cancelled when the cursor closes.
-		ctx, cancel := context.WithCancel(c.ctx)
-		res, err := st.Execute(ctx)
-		if err != nil {
-			cancel()
-			return err
-		}
-		p := &portal{stmt: st, ctx: ctx, cancel: cancel, resultRows: resultRows{result: res}, cursor: true, hold: cur.Hold}
-		if schema := res.Schema(); schema != nil {
-			enc, err := pgtypes.NewRowEncoder(schema, nil, c.session.EncodeOptions())
-			if err != nil {
-				p.close()
-				return pgerror.Wrap(err, pgerror.FeatureNotSupported)
-			}
-			p.enc = enc
-		}
-		ports[cur.Name] = p
-		c.complete([]byte("DECLARE CURSOR"))
+		return c.declareCursor(st, eff)
 	case FetchCursor:
-		p, ok := ports[cur.Name]
-		if !ok || !p.cursor {
-			return pgerror.New(pgerror.InvalidCursorName, "cursor %q does not exist", cur.Name)
+		p, ok := ports[eff.Name]
+		if !ok {
+			return pgerror.New(pgerror.InvalidCursorName, "cursor %q does not exist", eff.Name)
 		}
-		if formats != nil && p.result.Schema() != nil {
-			// The FETCH's Bind chose the result formats.
-			enc, err := pgtypes.NewRowEncoder(p.result.Schema(), formats, c.session.EncodeOptions())
-			if err != nil {
-				return pgerror.Wrap(err, pgerror.FeatureNotSupported)
-			}
-			p.enc = enc
-		}
-		if describe && p.enc != nil {
-			c.be.Send(rowDescription(p.result.Schema(), p.enc))
-		}
-		// A CancelRequest while FETCH reads cancels the cursor; afterwards
-		// the statement's own cancel is back, so ending the statement does
-		// not end the cursor.
-		c.stmtMu.Lock()
-		prev := c.stmtStop
-		c.stmtStop = p.cancel
-		c.stmtMu.Unlock()
-		defer func() {
-			c.stmtMu.Lock()
-			c.stmtStop = prev
-			c.stmtMu.Unlock()
-		}()
-		rows, err := c.sendDataRows(p.ctx, &p.resultRows, cur.Count)
-		if err != nil {
-			return err
-		}
-		for _, n := range p.result.Notices() {
-			c.sendNotice(n)
-		}
-		c.complete(commandTag("FETCH", rows))
+		return c.fetchCursor(st, p, eff.Fetch, codes, describe)
 	case CloseCursor:
-		if cur.Name == "all" {
+		if eff.All {
 			for name, p := range ports {
 				if p.cursor {
 					c.closePortal(name)
 				}
 			}
-			c.complete([]byte("CLOSE CURSOR ALL"))
-			return nil
+		} else if _, ok := ports[eff.Name]; ok {
+			c.closePortal(eff.Name)
+		} else {
+			return pgerror.New(pgerror.InvalidCursorName, "cursor %q does not exist", eff.Name)
 		}
-		p, ok := ports[cur.Name]
-		if !ok || !p.cursor {
-			return pgerror.New(pgerror.InvalidCursorName, "cursor %q does not exist", cur.Name)
-		}
-		c.closePortal(cur.Name)
-		c.complete([]byte("CLOSE CURSOR"))
+		c.finish(st, nil, 0)
 	}
 	return nil
+}
+
+// declareCursor opens a cursor: a portal over the statement's rows, text
+// or (DECLARE BINARY) binary, whose Describe gives its columns.
+func (c *conn) declareCursor(st Statement, eff Effect) error {
+	ports := c.ext().portals
+	if c.tx == TxIdle && !c.implicitBlock && !eff.Hold {
+		return pgerror.New(pgerror.NoActiveSQLTransaction, "DECLARE CURSOR can only be used in transaction blocks")
+	}
+	if _, dup := ports[eff.Name]; dup {
+		return pgerror.New(pgerror.DuplicateCursor, "cursor %q already exists", eff.Name)
+	}
+	// The cursor's rows outlive this statement, so they get their own
+	// context, cancelled when the cursor closes.
+	ctx, cancel := context.WithCancel(c.ctx)
+	res, err := st.Execute(ctx)
+	if err != nil {
+		cancel()
+		return err
+	}
+	p := &portal{stmt: st, ctx: ctx, cancel: cancel, resultRows: resultRows{result: res}, done: true,
+		cursor: true, hold: eff.Hold, uncommitted: eff.Hold && c.tx != TxIdle}
+	if eff.Binary {
+		p.formats = []pgtypes.Format{pgtypes.BinaryFormat}
+	}
+	if schema := res.Schema(); schema != nil {
+		enc, err := pgtypes.NewRowEncoder(schema, p.formats, c.session.EncodeOptions())
+		if err != nil {
+			p.close()
+			return pgerror.Wrap(err, pgerror.FeatureNotSupported)
+		}
+		p.schema, p.enc = schema, enc
+	}
+	ports[eff.Name] = p
+	c.finish(st, nil, 0)
+	return nil
+}
+
+// fetchCursor carries out FETCH or MOVE on portal p.
+func (c *conn) fetchCursor(st Statement, p *portal, f Fetch, codes []int16, describe bool) error {
+	if err := c.openPortal(p); err != nil {
+		return err
+	}
+	if p.enc == nil {
+		return pgerror.New(pgerror.ObjectNotInPrerequisiteState, "portal %q does not return rows", st.Effect().Name)
+	}
+	enc := rowEncoder(skipRows{})
+	if !f.Move {
+		re := p.enc
+		if codes != nil {
+			// FETCH's own Bind chose the result formats.
+			formats, err := formatsFor(codes, p.schema.NumFields())
+			if err != nil {
+				return err
+			}
+			if re, err = pgtypes.NewRowEncoder(p.schema, formats, c.session.EncodeOptions()); err != nil {
+				return pgerror.Wrap(err, pgerror.FeatureNotSupported)
+			}
+		}
+		if describe {
+			c.be.Send(rowDescription(p.schema, re))
+		}
+		enc = dataRows{re}
+	}
+	// A CancelRequest while FETCH reads cancels the cursor; afterwards the
+	// statement's own cancel is back, so ending the statement does not end
+	// the cursor.
+	c.stmtMu.Lock()
+	prev := c.stmtStop
+	c.stmtStop = p.cancel
+	c.stmtMu.Unlock()
+	defer func() {
+		c.stmtMu.Lock()
+		c.stmtStop = prev
+		c.stmtMu.Unlock()
+	}()
+	var rows int64
+	if p.result != nil { // nil: an Execute already read the portal to its end
+		var err error
+		if rows, err = c.moveCursor(p, f, enc); err != nil {
+			return err
+		}
+	}
+	c.finish(st, nil, rows)
+	return nil
+}
+
+// moveCursor goes where f says as PostgreSQL's DoPortalRunFetch goes on a
+// NO SCROLL cursor — pgdynamo's cursors read forward only — reading the
+// rows on the way with skipRows and the rows f asks for with enc. It
+// returns the command tag's count: the rows read with enc (MOVE FORWARD's
+// rows moved over, MOVE ABSOLUTE's 0 or 1).
+func (c *conn) moveCursor(p *portal, f Fetch, enc rowEncoder) (int64, error) {
+	n := f.Count
+	switch f.Direction {
+	case FetchForward, FetchBackward:
+		if f.Direction == FetchBackward {
+			n = -n
+		}
+		switch {
+		case f.All && f.Direction == FetchForward:
+			return c.readCursor(p, enc, 0, true)
+		case f.All || n < 0:
+			return 0, scanBackward()
+		case n == 0:
+			return c.currentRow(p, f)
+		}
+		return c.readCursor(p, enc, n, false)
+	case FetchRelative:
+		switch {
+		case n < 0:
+			return 0, scanBackward()
+		case n == 0:
+			return c.currentRow(p, f)
+		}
+		if _, err := c.readCursor(p, skipRows{}, n-1, false); err != nil {
+			return 0, err
+		}
+		return c.readCursor(p, enc, 1, false)
+	case FetchAbsolute:
+		switch {
+		case n < 0:
+			// Row -n from the end: reached by going back from the end.
+			return 0, scanBackward()
+		case n == 0 || n-1 <= p.pos:
+			// Back to the start, which only an unread cursor already is.
+			if p.pos > 0 || p.atEnd {
+				return 0, scanBackward()
+			}
+			if n == 0 {
+				return 0, nil
+			}
+			if _, err := c.readCursor(p, skipRows{}, n-1, false); err != nil {
+				return 0, err
+			}
+		default:
+			at := p.pos
+			if p.atEnd {
+				at++
+			}
+			if n > at+1 {
+				if _, err := c.readCursor(p, skipRows{}, n-at-1, false); err != nil {
+					return 0, err
+				}
+			}
+		}
+		return c.readCursor(p, enc, 1, false)
+	}
+	return 0, pgerror.New(pgerror.FeatureNotSupported, "FETCH direction %d is not supported", f.Direction)
+}
+
+// currentRow is FETCH 0 (and RELATIVE 0): the row the cursor is on, which
+// a forward-only cursor cannot read again; MOVE 0 only says whether there
+// is one.
+func (c *conn) currentRow(p *portal, f Fetch) (int64, error) {
+	onRow := p.pos > 0 && !p.atEnd
+	switch {
+	case f.Move && onRow:
+		return 1, nil
+	case onRow:
+		return 0, scanBackward()
+	}
+	return 0, nil
+}
+
+// readCursor reads n rows of p (all: the rest) through enc and moves its
+// position as PostgreSQL moves a portal's.
+func (c *conn) readCursor(p *portal, enc rowEncoder, n int64, all bool) (int64, error) {
+	if !all && n <= 0 {
+		return 0, nil
+	}
+	if all {
+		n = 0
+	}
+	rows, err := c.sendDataRows(p.ctx, &p.resultRows, enc, n)
+	p.pos += rows
+	if err == nil && (all || rows < n) {
+		p.atEnd = true
+	}
+	return rows, err
+}
+
+func scanBackward() error {
+	return &pgerror.Error{Code: pgerror.ObjectNotInPrerequisiteState, Message: "cursor can only scan forward",
+		Hint: "pgdynamo cursors read forward only"}
 }
