@@ -85,7 +85,7 @@ func (s *Session) Prepare(ctx context.Context, sql string, paramOIDs []uint32) (
 		}
 		switch p.plan.Kind {
 		case planner.Show:
-			p.schema = arrow.NewSchema([]arrow.Field{{Name: p.plan.Name, Type: arrow.BinaryTypes.String, Nullable: true}}, nil)
+			p.schema = arrow.NewSchema([]arrow.Field{{Name: showColumn(p.plan.Name), Type: arrow.BinaryTypes.String, Nullable: true}}, nil)
 		case planner.Explain:
 			p.schema = arrow.NewSchema([]arrow.Field{{Name: "QUERY PLAN", Type: arrow.BinaryTypes.String, Nullable: true}}, nil)
 		}

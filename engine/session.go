@@ -94,14 +94,16 @@ func (s *Session) EncodeOptions() pgtypes.Options {
 
 // Plan implements wire.Session.
 func (s *Session) Plan(ctx context.Context, sql string) ([]wire.Statement, error) {
-	planned, err := s.planner().Plan(sql, s.newQueryID())
+	// A statement that cannot be planned fails when its turn comes, after
+	// the ones before it have run (and may have made it plannable).
+	planned, errs, err := s.planner().PlanEach(sql, s.newQueryID())
 	if err != nil {
 		return nil, err
 	}
 	s.implicitBlock = len(planned) > 1
 	out := make([]wire.Statement, len(planned))
 	for i, p := range planned {
-		out[i] = &statement{session: s, plan: p, generation: s.settings.generation}
+		out[i] = &statement{session: s, plan: p, planErr: errs[i], generation: s.settings.generation}
 	}
 	return out, nil
 }
@@ -119,6 +121,9 @@ type statement struct {
 	// query, set_config in this one) is planned again, so
 	// current_setting() sees the change.
 	generation uint64
+	// planErr is why the statement could not be planned with the simple
+	// query it came in; it is planned again when it runs, and fails then.
+	planErr error
 }
 
 func (st *statement) Tag() string { return st.plan.Tag }
@@ -161,7 +166,7 @@ var fetchDirections = map[planner.FetchDirection]wire.FetchDirection{
 // planned.
 func (st *statement) replan() error {
 	s := st.session
-	if st.generation == s.settings.generation {
+	if st.generation == s.settings.generation && st.planErr == nil {
 		return nil
 	}
 	plans, err := s.planner().Plan(st.plan.Source, s.newQueryID())
@@ -171,7 +176,7 @@ func (st *statement) replan() error {
 	if len(plans) != 1 {
 		return pgerror.New(pgerror.InternalError, "planning %q again gave %d statements", st.plan.Source, len(plans))
 	}
-	st.plan, st.generation = plans[0], s.settings.generation
+	st.plan, st.generation, st.planErr = plans[0], s.settings.generation, nil
 	return nil
 }
 
@@ -238,6 +243,11 @@ func (s *Session) setConfig(changes []planner.ConfigChange, args []any) error {
 
 func (st *statement) Execute(ctx context.Context) (wire.Result, error) {
 	s := st.session
+	if st.planErr != nil {
+		if err := st.replan(); err != nil {
+			return nil, err
+		}
+	}
 	p := st.plan
 	switch p.Kind {
 	case planner.Query, planner.DeclareCursor, planner.Copy:
@@ -331,8 +341,12 @@ func (s *Session) show(name string) (wire.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return textResult([]string{name}, []string{v}), nil
+	return textResult([]string{showColumn(name)}, []string{v}), nil
 }
+
+// showColumn is SHOW's column name: the parameter as PostgreSQL spells it
+// (SHOW timezone answers a column TimeZone).
+func showColumn(name string) string { return displayName(canonicalName(name)) }
 
 // textResult is a one-batch result of text columns.
 func textResult(names []string, columns ...[]string) *batchResult {

@@ -161,24 +161,42 @@ func (p *Planner) WithRouter(r Router) *Planner {
 // with a Position into sql where one is known. queryID, when not empty,
 // prefixes the statements' IDs ("<queryID>/<n>") and so their scans' IDs.
 func (p *Planner) Plan(sql string, queryID string) ([]Statement, error) {
+	stmts, errs, err := p.PlanEach(sql, queryID)
+	if err != nil {
+		return nil, err
+	}
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return stmts, nil
+}
+
+// PlanEach plans every statement of sql as Plan does, but one that fails
+// does not stop the others: errs[i] is statement i's error (its Statement
+// then holds only its Source). A syntax error anywhere fails the whole
+// text (err), as PostgreSQL parses a message whole before it runs any of
+// it, and analyzes each statement only when its turn comes.
+func (p *Planner) PlanEach(sql string, queryID string) (stmts []Statement, errs []error, err error) {
 	tree, err := pg.Parse(sql)
 	if err != nil {
-		return nil, syntaxError(err)
+		return nil, nil, syntaxError(err)
 	}
-	stmts := make([]Statement, 0, len(tree.Stmts))
+	stmts = make([]Statement, len(tree.Stmts))
+	errs = make([]error, len(tree.Stmts))
 	for i, raw := range tree.Stmts {
 		source := statementText(sql, raw)
 		id := ""
 		if queryID != "" {
 			id = queryID + "/" + strconv.Itoa(i+1)
 		}
-		st, err := p.planOne(raw, source, id)
-		if err != nil {
-			return nil, err
+		stmts[i], errs[i] = p.planOne(raw, source, id)
+		if errs[i] != nil {
+			stmts[i] = Statement{Source: source, ID: id}
 		}
-		stmts = append(stmts, st)
 	}
-	return stmts, nil
+	return stmts, errs, nil
 }
 
 func statementText(sql string, raw *pg.RawStmt) string {

@@ -310,6 +310,9 @@ func (c *conn) fail(err error) {
 	case TxIdle:
 		c.implicitFailed = true
 	}
+	// The transaction is aborted now, as in PostgreSQL: the settings it
+	// made revert at once, not at its ROLLBACK.
+	c.sendParameterStatus(c.session.EndTransaction(false))
 	c.statementDone(pe, nil)
 }
 

@@ -85,6 +85,11 @@ func (c *conn) fetchCursor(st Statement, p *portal, f Fetch, codes []int16, desc
 	if p.enc == nil {
 		return pgerror.New(pgerror.ObjectNotInPrerequisiteState, "portal %q does not return rows", st.Effect().Name)
 	}
+	// A move the cursor cannot make fails before anything is sent.
+	plan, err := planFetch(&p.resultRows, f)
+	if err != nil {
+		return err
+	}
 	enc := rowEncoder(skipRows{})
 	if !f.Move {
 		re := p.enc
@@ -115,10 +120,12 @@ func (c *conn) fetchCursor(st Statement, p *portal, f Fetch, codes []int16, desc
 		c.stmtStop = prev
 		c.stmtMu.Unlock()
 	}()
-	var rows int64
-	if p.result != nil { // nil: an Execute already read the portal to its end
-		var err error
-		if rows, err = c.moveCursor(p, f, enc); err != nil {
+	rows := plan.answer
+	if p.result != nil && !plan.answered { // nil: an Execute already read the portal to its end
+		if _, err := c.readCursor(p, skipRows{}, plan.skip, false); err != nil {
+			return err
+		}
+		if rows, err = c.readCursor(p, enc, plan.take, plan.all); err != nil {
 			return err
 		}
 	}
@@ -126,13 +133,32 @@ func (c *conn) fetchCursor(st Statement, p *portal, f Fetch, codes []int16, desc
 	return nil
 }
 
-// moveCursor goes where f says as PostgreSQL's DoPortalRunFetch goes on a
-// NO SCROLL cursor — pgdynamo's cursors read forward only — reading the
-// rows on the way with skipRows and the rows f asks for with enc. It
-// returns the command tag's count: the rows read with enc (MOVE FORWARD's
-// rows moved over, MOVE ABSOLUTE's 0 or 1).
-func (c *conn) moveCursor(p *portal, f Fetch, enc rowEncoder) (int64, error) {
+// fetchPlan is the way to where FETCH or MOVE asks: rows to pass over,
+// then rows to read (all: the rest). MOVE 0 reads nothing: answered, its
+// count says whether the cursor stands on a row.
+type fetchPlan struct {
+	skip, take int64
+	all        bool
+	answered   bool
+	answer     int64
+}
+
+// planFetch finds the way to f's target as PostgreSQL's DoPortalRunFetch
+// does for a NO SCROLL cursor — pgdynamo's cursors read forward only — or
+// refuses a target that lies behind (the current row included, which only
+// a cursor that can go back can read again).
+func planFetch(r *resultRows, f Fetch) (fetchPlan, error) {
 	n := f.Count
+	onRow := r.pos > 0 && !r.atEnd
+	current := func() (fetchPlan, error) {
+		switch {
+		case f.Move && onRow:
+			return fetchPlan{answered: true, answer: 1}, nil
+		case onRow:
+			return fetchPlan{}, scanBackward()
+		}
+		return fetchPlan{}, nil
+	}
 	switch f.Direction {
 	case FetchForward, FetchBackward:
 		if f.Direction == FetchBackward {
@@ -140,68 +166,43 @@ func (c *conn) moveCursor(p *portal, f Fetch, enc rowEncoder) (int64, error) {
 		}
 		switch {
 		case f.All && f.Direction == FetchForward:
-			return c.readCursor(p, enc, 0, true)
+			return fetchPlan{all: true}, nil
 		case f.All || n < 0:
-			return 0, scanBackward()
+			return fetchPlan{}, scanBackward()
 		case n == 0:
-			return c.currentRow(p, f)
+			return current()
 		}
-		return c.readCursor(p, enc, n, false)
+		return fetchPlan{take: n}, nil
 	case FetchRelative:
 		switch {
 		case n < 0:
-			return 0, scanBackward()
+			return fetchPlan{}, scanBackward()
 		case n == 0:
-			return c.currentRow(p, f)
+			return current()
 		}
-		if _, err := c.readCursor(p, skipRows{}, n-1, false); err != nil {
-			return 0, err
-		}
-		return c.readCursor(p, enc, 1, false)
+		return fetchPlan{skip: n - 1, take: 1}, nil
 	case FetchAbsolute:
 		switch {
 		case n < 0:
 			// Row -n from the end: reached by going back from the end.
-			return 0, scanBackward()
-		case n == 0 || n-1 <= p.pos:
-			// Back to the start, which only an unread cursor already is.
-			if p.pos > 0 || p.atEnd {
-				return 0, scanBackward()
+			return fetchPlan{}, scanBackward()
+		case n == 0 || n-1 <= r.pos:
+			// Back to the start first, where only an unread cursor is.
+			if r.pos > 0 || r.atEnd {
+				return fetchPlan{}, scanBackward()
 			}
 			if n == 0 {
-				return 0, nil
+				return fetchPlan{}, nil
 			}
-			if _, err := c.readCursor(p, skipRows{}, n-1, false); err != nil {
-				return 0, err
-			}
-		default:
-			at := p.pos
-			if p.atEnd {
-				at++
-			}
-			if n > at+1 {
-				if _, err := c.readCursor(p, skipRows{}, n-at-1, false); err != nil {
-					return 0, err
-				}
-			}
+			return fetchPlan{skip: n - 1, take: 1}, nil
 		}
-		return c.readCursor(p, enc, 1, false)
+		at := r.pos
+		if r.atEnd {
+			at++
+		}
+		return fetchPlan{skip: max(n-at-1, 0), take: 1}, nil
 	}
-	return 0, pgerror.New(pgerror.FeatureNotSupported, "FETCH direction %d is not supported", f.Direction)
-}
-
-// currentRow is FETCH 0 (and RELATIVE 0): the row the cursor is on, which
-// a forward-only cursor cannot read again; MOVE 0 only says whether there
-// is one.
-func (c *conn) currentRow(p *portal, f Fetch) (int64, error) {
-	onRow := p.pos > 0 && !p.atEnd
-	switch {
-	case f.Move && onRow:
-		return 1, nil
-	case onRow:
-		return 0, scanBackward()
-	}
-	return 0, nil
+	return fetchPlan{}, pgerror.New(pgerror.FeatureNotSupported, "FETCH direction %d is not supported", f.Direction)
 }
 
 // readCursor reads n rows of p (all: the rest) through enc and moves its
