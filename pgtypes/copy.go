@@ -63,12 +63,11 @@ func DefaultCopyOptions(f CopyFormat) CopyOptions {
 	return o
 }
 
-// UnknownColumnError is a FORCE_QUOTE column that COPY does not output.
-type UnknownColumnError struct{ Option, Column string }
+// UnknownColumnError is a FORCE_QUOTE column that COPY does not output;
+// its text is PostgreSQL's.
+type UnknownColumnError struct{ Column string }
 
-func (e *UnknownColumnError) Error() string {
-	return fmt.Sprintf("%s column %q not referenced by COPY", e.Option, e.Column)
-}
+func (e *UnknownColumnError) Error() string { return fmt.Sprintf("column %q does not exist", e.Column) }
 
 // copyBinarySignature starts binary COPY data: the signature, flags (0)
 // and the length of the header extension (0).
@@ -110,7 +109,7 @@ func NewCopyEncoder(schema *arrow.Schema, opts CopyOptions, o Options) (*CopyEnc
 	for _, name := range opts.ForceQuote {
 		idx := schema.FieldIndices(name)
 		if len(idx) == 0 {
-			return nil, &UnknownColumnError{Option: "FORCE_QUOTE", Column: name}
+			return nil, &UnknownColumnError{Column: name}
 		}
 		for _, i := range idx {
 			e.forceQuote[i] = true

@@ -31,7 +31,7 @@ func (c *conn) runCopy(ctx context.Context, st Statement, eff Effect) error {
 	if err != nil {
 		var unknown *pgtypes.UnknownColumnError
 		if errors.As(err, &unknown) {
-			return &pgerror.Error{Code: pgerror.InvalidColumnReference, Message: unknown.Error(), Err: err}
+			return &pgerror.Error{Code: pgerror.UndefinedColumn, Message: unknown.Error(), Err: err}
 		}
 		return pgerror.Wrap(err, pgerror.FeatureNotSupported)
 	}
