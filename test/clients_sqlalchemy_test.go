@@ -50,7 +50,7 @@ func TestClientSQLAlchemyAndPandas(t *testing.T) {
 	if err := json.Unmarshal(raw, &got); err != nil {
 		t.Fatalf("SQLAlchemy client output: %v\n%s", err, raw)
 	}
-	clientSteps(t, got.Steps, "reflect", "read_sql")
+	clientSteps(t, got.Steps, "get_table_names", "get_pk_constraint", "get_columns", "read_sql")
 	if len(got.Warnings) > 0 {
 		t.Errorf("SQLAlchemy warned:\n%v", got.Warnings)
 	}
