@@ -45,6 +45,7 @@ const (
 	GroupingError                    Code = "42803"
 	InvalidColumnReference           Code = "42P10"
 	DuplicateColumn                  Code = "42701"
+	UndefinedParameter               Code = "42P02"
 	CannotCoerce                     Code = "42846"
 	InsufficientResources            Code = "53000"
 	ProgramLimitExceeded             Code = "54000"

@@ -50,6 +50,17 @@ func (p *Planner) planCopy(c *pg.CopyStmt, source, id string) (Statement, error)
 	if _, ok := query.GetNode().(*pg.Node_SelectStmt); !ok {
 		return Statement{}, pgerror.New(pgerror.FeatureNotSupported, "COPY supports SELECT queries only")
 	}
+	// COPY takes no parameters: PostgreSQL analyzes its query without any.
+	var param int32
+	walk(query.ProtoReflect(), func(n *pg.Node) bool {
+		if p, ok := n.Node.(*pg.Node_ParamRef); ok && param == 0 {
+			param = p.ParamRef.Number
+		}
+		return param == 0
+	})
+	if param != 0 {
+		return Statement{}, pgerror.New(pgerror.UndefinedParameter, "there is no parameter $%d", param)
+	}
 	inner, err := pg.Deparse(&pg.ParseResult{Stmts: []*pg.RawStmt{{Stmt: query}}})
 	if err != nil {
 		return Statement{}, pgerror.Wrap(fmt.Errorf("deparsing COPY's query: %w", err), pgerror.InternalError)

@@ -86,6 +86,7 @@ func TestPlanCopyRefusals(t *testing.T) {
 		{"COPY (SELECT 1) TO STDOUT (HEADER match)", pgerror.FeatureNotSupported, `cannot use "match" with HEADER in COPY TO`},
 		{"COPY (SELECT 1) TO STDOUT (HEADER maybe)", pgerror.SyntaxError, "header requires a Boolean value"},
 		{"COPY users (id, id) TO STDOUT", pgerror.DuplicateColumn, `column "id" specified more than once`},
+		{"COPY (SELECT id FROM users WHERE id = $2) TO STDOUT", pgerror.UndefinedParameter, "there is no parameter $2"},
 	}
 	for _, tc := range tests {
 		_, err := p.Plan(tc.sql, "")

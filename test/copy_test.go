@@ -86,6 +86,7 @@ func TestCopyToStdoutAgainstPostgres(t *testing.T) {
 		{"COPY visits (person_id, visit_id) TO STDOUT (FORMAT csv)", true},
 		{"COPY (SELECT 1 AS a) TO STDOUT (FORMAT csv, FORCE_QUOTE (b))", false},
 		{"COPY people FROM STDIN", false},
+		{"COPY (SELECT id FROM people WHERE id <= $1) TO STDOUT", false},
 	}
 	for _, tc := range tests {
 		wantData, wantTag := copyOut(ctx, pg, tc.sql)
