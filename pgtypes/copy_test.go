@@ -27,6 +27,22 @@ func copyMessages(t *testing.T, b []byte) [][]byte {
 	return out
 }
 
+// copyAll encodes every row of rec with enc, header and trailer included.
+func copyAll(t *testing.T, enc *pgtypes.CopyEncoder, rec arrow.RecordBatch) []byte {
+	t.Helper()
+	out := enc.AppendStart(nil)
+	if err := enc.Bind(rec); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < int(rec.NumRows()); i++ {
+		var err error
+		if out, err = enc.AppendRow(out, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return enc.AppendEnd(out)
+}
+
 func copyBatch(t *testing.T) arrow.RecordBatch {
 	t.Helper()
 	schema := arrow.NewSchema([]arrow.Field{
@@ -48,17 +64,7 @@ func TestCopyEncoderText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := enc.AppendStart(nil)
-	if err := enc.Bind(rec); err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i < 2; i++ {
-		if out, err = enc.AppendRow(out, i); err != nil {
-			t.Fatal(err)
-		}
-	}
-	out = enc.AppendEnd(out)
-	got := copyMessages(t, out)
+	got := copyMessages(t, copyAll(t, enc, rec))
 	want := []string{"id\x1fs\n", "1\x1fa\\\x1fb\\\\c\\td\n", "\\N\x1f\n"}
 	if len(got) != len(want) {
 		t.Fatalf("%d messages %q, want %q", len(got), got, want)
@@ -98,16 +104,7 @@ func TestCopyEncoderBinary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := enc.AppendStart(nil)
-	if err := enc.Bind(rec); err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i < 2; i++ {
-		if out, err = enc.AppendRow(out, i); err != nil {
-			t.Fatal(err)
-		}
-	}
-	got := copyMessages(t, enc.AppendEnd(out))
+	got := copyMessages(t, copyAll(t, enc, rec))
 	want := [][]byte{append(append([]byte{}, signature...), dataRows[0]...), dataRows[1], trailer}
 	if len(got) != len(want) {
 		t.Fatalf("%d messages, want %d", len(got), len(want))

@@ -39,29 +39,10 @@ func TestCopyToStdoutAgainstPostgres(t *testing.T) {
 	loadIntoPostgres(t, f)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	pgCfg, err := pgconn.ParseConfig(pgtest.Shared(t).ConnString())
-	if err != nil {
-		t.Fatal(err)
-	}
 	// PostgreSQL in a read-only transaction, as pgdynamo always is.
-	pgCfg.RuntimeParams["search_path"] = "diff_" + strings.ToLower(t.Name())
-	pgCfg.RuntimeParams["default_transaction_read_only"] = "on"
-	pgCfg.RuntimeParams["TimeZone"] = "UTC"
-	pg, err := pgconn.ConnectConfig(ctx, pgCfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pg.Close(context.Background())
-	gwCfg, err := pgconn.ParseConfig(connString(gw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	gwCfg.RuntimeParams["TimeZone"] = "UTC"
-	conn, err := pgconn.ConnectConfig(ctx, gwCfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
+	pg := dialPgconn(t, pgtest.Shared(t).ConnString(), map[string]string{
+		"search_path": "diff_" + strings.ToLower(t.Name()), "default_transaction_read_only": "on"}, nil)
+	conn := dialPgconn(t, connString(gw), nil, nil)
 
 	const people = "SELECT id, name, age, active, joined, score, city, seen FROM people ORDER BY id"
 	tests := []struct {

@@ -109,7 +109,9 @@ func TestPortalsAgainstPostgres(t *testing.T) {
 		"search_path": "diff_" + strings.ToLower(t.Name()), "default_transaction_read_only": "on"})
 	gwSession := dialRaw(t, gw.Addr().String(), "tester", "e2e", nil)
 
-	q := func(sql string) []pgproto3.FrontendMessage { return []pgproto3.FrontendMessage{&pgproto3.Query{String: sql}} }
+	q := func(sql string) []pgproto3.FrontendMessage {
+		return []pgproto3.FrontendMessage{&pgproto3.Query{String: sql}}
+	}
 	// ext is Parse, Bind (result formats), Describe portal, Execute, Sync of
 	// the unnamed statement and portal.
 	ext := func(sql string, paramOIDs []uint32, params [][]byte, formats ...int16) []pgproto3.FrontendMessage {

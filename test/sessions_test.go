@@ -68,22 +68,43 @@ func sessionStep(ctx context.Context, conn *pgconn.PgConn, notices *[]string, sq
 	return b.String()
 }
 
-// replaySession runs a script's lines on a new connection made from cfg.
-func replaySession(t *testing.T, cfg *pgconn.Config, lines []string) []string {
+// dialPgconn connects to connString with TimeZone UTC and params as
+// startup parameters; the connection closes with the test.
+func dialPgconn(t *testing.T, connString string, params map[string]string, onNotice pgconn.NoticeHandler) *pgconn.PgConn {
 	t.Helper()
+	cfg, err := pgconn.ParseConfig(connString)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.OnNotice = onNotice
+	cfg.RuntimeParams["TimeZone"] = "UTC"
+	for k, v := range params {
+		cfg.RuntimeParams[k] = v
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	var notices []string
-	cfg.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) {
-		notices = append(notices, fmt.Sprintf("%s %s: %s", n.Severity, n.Code, n.Message))
-	}
-	cfg.RuntimeParams["TimeZone"] = "UTC"
-	cfg.RuntimeParams["application_name"] = "sessions"
 	conn, err := pgconn.ConnectConfig(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close(context.Background())
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}
+
+// replaySession runs a script's lines on a new connection.
+func replaySession(t *testing.T, connString string, params map[string]string, lines []string) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var notices []string
+	onNotice := func(_ *pgconn.PgConn, n *pgconn.Notice) {
+		notices = append(notices, fmt.Sprintf("%s %s: %s", n.Severity, n.Code, n.Message))
+	}
+	startup := map[string]string{"application_name": "sessions"}
+	for k, v := range params {
+		startup[k] = v
+	}
+	conn := dialPgconn(t, connString, startup, onNotice)
 	var out []string
 	for _, l := range lines {
 		out = append(out, sessionStep(ctx, conn, &notices, l))
@@ -123,17 +144,8 @@ func TestSessionsAgainstPostgres(t *testing.T) {
 	for _, path := range scripts {
 		t.Run(strings.TrimSuffix(filepath.Base(path), ".sql"), func(t *testing.T) {
 			lines := scriptLines(t, path)
-			pgCfg, err := pgconn.ParseConfig(pgtest.Shared(t).ConnString())
-			if err != nil {
-				t.Fatal(err)
-			}
-			pgCfg.RuntimeParams["search_path"] = schema
-			gwCfg, err := pgconn.ParseConfig(connString(gw))
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := replaySession(t, pgCfg, lines)
-			got := replaySession(t, gwCfg, lines)
+			want := replaySession(t, pgtest.Shared(t).ConnString(), map[string]string{"search_path": schema}, lines)
+			got := replaySession(t, connString(gw), nil, lines)
 			for i := range want {
 				if got[i] != want[i] {
 					t.Errorf("PostgreSQL:\n%spgdynamo:\n%s", want[i], got[i])
