@@ -59,8 +59,10 @@ func (c *conn) declareCursor(st Statement, eff Effect) error {
 		cancel()
 		return err
 	}
+	// A held cursor is the transaction's until it commits (an implicit
+	// one's too): a rollback drops it.
 	p := &portal{stmt: st, ctx: ctx, cancel: cancel, resultRows: resultRows{result: res}, done: true,
-		cursor: true, hold: eff.Hold, uncommitted: eff.Hold && c.tx != TxIdle}
+		cursor: true, hold: eff.Hold, uncommitted: eff.Hold}
 	if eff.Binary {
 		p.formats = []pgtypes.Format{pgtypes.BinaryFormat}
 	}

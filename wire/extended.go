@@ -291,6 +291,15 @@ func (c *conn) execute(m *pgproto3.Execute) error {
 			return err
 		}
 	}
+	// A CancelRequest now cancels this portal's work.
+	c.stmtMu.Lock()
+	c.stmtStop, c.busy = p.cancel, true
+	c.stmtMu.Unlock()
+	defer func() {
+		c.stmtMu.Lock()
+		c.stmtStop, c.busy = nil, false
+		c.stmtMu.Unlock()
+	}()
 	switch eff.Op {
 	case DeclareCursor, FetchCursor, CloseCursor, CopyOut:
 		if p.done {
@@ -310,15 +319,6 @@ func (c *conn) execute(m *pgproto3.Execute) error {
 	}
 	c.timer.resume(p.spent)
 	p.spent = 0
-	// A CancelRequest now cancels this portal's work.
-	c.stmtMu.Lock()
-	c.stmtStop, c.busy = p.cancel, true
-	c.stmtMu.Unlock()
-	defer func() {
-		c.stmtMu.Lock()
-		c.stmtStop, c.busy = nil, false
-		c.stmtMu.Unlock()
-	}()
 
 	if err := c.openPortal(p); err != nil {
 		return err
