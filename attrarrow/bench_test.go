@@ -49,46 +49,6 @@ func benchItem() item {
 	)
 }
 
-// itemSize follows DynamoDB's item size rules: attribute names plus values,
-// with 3 bytes per document and 1 per element.
-func itemSize(it item) int {
-	total := 0
-	for k, v := range it {
-		total += len(k) + valueSize(v)
-	}
-	return total
-}
-
-func valueSize(v av) int {
-	switch v := v.(type) {
-	case *types.AttributeValueMemberS:
-		return len(v.Value)
-	case *types.AttributeValueMemberN:
-		return (len(v.Value)+1)/2 + 1
-	case *types.AttributeValueMemberB:
-		return len(v.Value)
-	case *types.AttributeValueMemberSS:
-		t := 0
-		for _, x := range v.Value {
-			t += len(x)
-		}
-		return t
-	case *types.AttributeValueMemberL:
-		t := 3
-		for _, x := range v.Value {
-			t += 1 + valueSize(x)
-		}
-		return t
-	case *types.AttributeValueMemberM:
-		t := 3
-		for k, x := range v.Value {
-			t += 1 + len(k) + valueSize(x)
-		}
-		return t
-	}
-	return 1
-}
-
 // walk is the baseline: visiting every value of the item once, the least any
 // conversion has to do.
 func walk(v av) int {
@@ -160,7 +120,7 @@ func benchConvert(b *testing.B, o attrarrow.Options) {
 	c := attrarrow.NewConverter(sch, memory.NewGoAllocator())
 	defer c.Release()
 	const batch = 1024
-	b.SetBytes(int64(itemSize(it)))
+	b.SetBytes(int64(attrarrow.ItemSize(it)))
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
@@ -192,7 +152,7 @@ func BenchmarkConvert1KBItemFlat(b *testing.B) { benchConvert(b, attrarrow.Optio
 
 func TestBenchItemShape(t *testing.T) {
 	it := benchItem()
-	if size := itemSize(it); size < 900 || size > 1200 {
+	if size := attrarrow.ItemSize(it); size < 900 || size > 1200 {
 		t.Errorf("bench item is %d bytes, want about 1 KB", size)
 	}
 	sch, _, mm := convert(t, []item{it}, nil, attrarrow.DefaultOptions())

@@ -33,6 +33,12 @@ type Spec struct {
 	// ScanSegments fixes the Scan segment count; 0 derives it from the
 	// table's size (scan.AutoSegments).
 	ScanSegments int
+	// ReadCapacityLimit is the table's read-capacity budget in RCU per
+	// second shared by every read through pgdynamo; 0 is unlimited.
+	ReadCapacityLimit float64
+	// MaxScanItems is the most items one query may read from the dataset;
+	// 0 is unlimited.
+	MaxScanItems int64
 	Types        attrarrow.Options
 	Client       API
 	// Description is the dataset's comment (pg_description), "" for none.

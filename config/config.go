@@ -91,7 +91,17 @@ type Runtime struct {
 	// values are invalid. The file writes a duration (250ms, 1s), a whole
 	// number of milliseconds, or -1.
 	LogMinDurationStatement time.Duration
+	// ScanConcurrency is runtime.scan_concurrency: the most segments or
+	// partition Queries one read runs at once; 0 means
+	// DefaultScanConcurrency.
+	ScanConcurrency int
 }
+
+// DefaultScanConcurrency is runtime.scan_concurrency's default.
+const DefaultScanConcurrency = 8
+
+// maxScanConcurrency bounds runtime.scan_concurrency.
+const maxScanConcurrency = 1000
 
 // PG configures the PostgreSQL front door.
 type PG struct {

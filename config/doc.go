@@ -56,10 +56,9 @@
 // # Keys not supported yet
 //
 // Every key does what examples/pgdynamo.yaml says or is refused (SPEC §8).
-// The keys of features still to come — the read-capacity budget
-// (read_capacity_limit) and the per-query item limit (max_scan_items) — are
-// parsed and checked like any other, then refused with "not supported yet"
-// by Resolve and Validate. The stream keys (ready_lag, scan_interval,
+// A key of a feature still to come is parsed and checked like any other,
+// then refused with "not supported yet" by Resolve and Validate (the notYet
+// list, empty since the read-capacity keys landed). The stream keys (ready_lag, scan_interval,
 // replication_invalid_checkpoint_behavior, on_conflict,
 // snapshots_trigger_threshold, the metrics list) are refused on a dataset
 // that does not follow its stream (refresh_mode: changes), where they would

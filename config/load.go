@@ -210,6 +210,7 @@ const (
 	keySnapshotsTrigger             = "snapshots_trigger_threshold"
 	keyDuckDBFile                   = "duckdb_file"
 	keyLogMinDuration               = "log_min_duration_statement" // under runtime
+	keyScanConcurrency              = "scan_concurrency"           // under runtime
 )
 
 // streamKeyNeeds is what the keys of DynamoDB Streams CDC need beside them.
@@ -263,6 +264,9 @@ var rootSpec = fields(
 			"Log each statement that runs at least this long, at info, with its duration and text (never its "+
 				"parameter values), as PostgreSQL's `log_min_duration_statement`; `0` logs every statement, `-1` none. "+
 				"Failed statements are always logged.").def("-1")),
+		fld(keyScanConcurrency, val("whole number, 1 to 1000", "4",
+			"The most Scan segments (or partition Queries) one DynamoDB read runs at once; more wait their turn.").
+			def(strconv.Itoa(DefaultScanConcurrency))),
 	).about("pgdynamo's own settings; every key is optional.")),
 	fld("datasets", listOf(fields(
 		fld("from", val("`dynamodb:<table>`", "dynamodb:users", "The DynamoDB table, by name (not ARN).").req()),
@@ -287,7 +291,9 @@ var rootSpec = fields(
 			fld(keySchemaInfer, val("whole number, 1 or more", "10", "Items read to infer the schema; their types are merged.").
 				def(strconv.Itoa(DefaultSchemaInferMaxRecords))),
 			fld(keyScanSegments, val("`auto`, or 1 to 1000000", "4",
-				"Parallel Scan segments; `auto` derives them from the table's item count and size.").def("auto")),
+				"Parallel Scan segments; `auto` derives them from DescribeTable's item count and size: "+
+					"under 1k items 1, 10k 2, 100k 4, 1M 8, 10M 16, else 32, and at least one per 2 GB; "+
+					"at most 32. `runtime.scan_concurrency` caps the segments (or partition Queries) one read runs at once.").def("auto")),
 			fld(keyTimeFormat, val("Go time layout", "2006-01-02 15:04:05",
 				"Strings that match become `timestamptz` (layout with a zone) or `timestamp`.").
 				absent("RFC 3339 with an optional fraction")),
@@ -299,8 +305,11 @@ var rootSpec = fields(
 				"Streams: what a trimmed or expired stream position does: a logged re-bootstrap, or state `error`.").
 				def(CheckpointRestart).with(streamKeyNeeds...)),
 			fld(keyReadCapacity, val("number, 0 or more", "50",
-				"Read capacity units per second that every read of the table shares; 0 is unlimited.").def("0")),
-			fld(keyMaxScanItems, val("whole number, 0 or more", "1000000", "Items one query may read; 0 is unlimited.").def("0")),
+				"Read capacity units per second that every read of the table through pgdynamo shares (every query, "+
+					"segment and refresh, across sessions), paced by the ConsumedCapacity DynamoDB reports; 0 is unlimited.").def("0")),
+			fld(keyMaxScanItems, val("whole number, 0 or more", "1000000",
+				"Items one query may read from the table; past it the query fails with SQLSTATE 54000 "+
+					"(never a result cut short); 0 is unlimited.").def("0")),
 		).about("How the table is read.")),
 		fld("acceleration", fields(
 			fld("enabled", val(kindBool, "true", "Whether the copy is kept.").def("true")),

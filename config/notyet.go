@@ -29,12 +29,7 @@ const fixRemove = "remove it"
 // order. Supporting one is deleting its entry: its parsing, its value checks
 // and its rules with other keys are already in place (the rules wait while
 // the key is refused, see refused).
-var notYet = []notYetKey{
-	{key: "params." + keyReadCapacity, why: "the per-table read-capacity budget is still to come", fix: fixRemove,
-		inUse: func(d Dataset) bool { return d.ReadCapacityLimit != 0 }},
-	{key: "params." + keyMaxScanItems, why: "the per-query item limit is still to come", fix: fixRemove,
-		inUse: func(d Dataset) bool { return d.MaxScanItems != 0 }},
-}
+var notYet = []notYetKey{}
 
 // refusal is one notYet entry that a dataset uses.
 type refusal struct {

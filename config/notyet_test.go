@@ -2,7 +2,6 @@ package config_test
 
 import (
 	"reflect"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -12,71 +11,40 @@ import (
 
 // What follows "KEY " in each refusal.
 const (
-	onlyChanges    = "applies to acceleration with refresh_mode: changes only (DynamoDB Streams)"
-	notYetCapacity = "is not supported yet: the per-table read-capacity budget is still to come (remove it)"
-	notYetMaxItems = "is not supported yet: the per-query item limit is still to come (remove it)"
+	onlyChanges = "applies to acceleration with refresh_mode: changes only (DynamoDB Streams)"
 )
 
-// TestNotSupportedYet: every key that is not supported yet is refused
-// whenever a file sets it, whatever its value, with a message that names the
-// file, the line, the dataset and the key.
+// TestNotSupportedYet: no key is refused as not supported yet any more
+// (the read-capacity keys were the last): a key added to the list needs its
+// cases here, which a test of the refusal itself then covers.
 func TestNotSupportedYet(t *testing.T) {
-	// Each case is one dataset's extra lines, starting at line 7 of
-	//
-	//	version: v1
-	//	kind: Spicepod
-	//	datasets:
-	//	  - from: dynamodb:users
-	//	    name: users
-	//	    params:
-	//	      dynamodb_aws_region: us-west-2
+	if keys := config.NotYetKeys(); len(keys) != 0 {
+		t.Errorf("keys refused as not supported yet, with no case: %v", keys)
+	}
+}
+
+// TestReadCapacityKeys: read_capacity_limit and max_scan_items are read,
+// checked and kept.
+func TestReadCapacityKeys(t *testing.T) {
 	const head = "version: v1\nkind: Spicepod\ndatasets:\n  - from: dynamodb:users\n    name: users\n    params:\n      dynamodb_aws_region: us-west-2\n"
-	tests := []struct {
-		key  string // the entry of config.NotYetKeys the case covers
-		yaml string
-		env  map[string]string
-		want string
-	}{{
-		key:  "params.read_capacity_limit",
-		yaml: "      read_capacity_limit: 200\n",
-		want: `pgdynamo.yaml:8: dataset "users": params.read_capacity_limit ` + notYetCapacity,
-	}, {
-		key:  "params.read_capacity_limit",
-		yaml: "      read_capacity_limit: 0 # the default, still refused: the key does nothing\n",
-		want: `pgdynamo.yaml:8: dataset "users": params.read_capacity_limit ` + notYetCapacity,
-	}, {
-		key:  "params.max_scan_items",
-		yaml: "      max_scan_items: 1000000\n",
-		want: `pgdynamo.yaml:8: dataset "users": params.max_scan_items ` + notYetMaxItems,
-	}}
-	covered := map[string]bool{}
-	for _, tt := range tests {
-		covered[tt.key] = true
-		t.Run(tt.key, func(t *testing.T) {
-			f, err := config.Parse("pgdynamo.yaml", []byte(head+tt.yaml))
-			if err != nil {
-				t.Fatalf("Parse: %v", err)
-			}
-			c, err := f.Resolve(env(tt.env))
-			if c != nil {
-				t.Errorf("Resolve returned a config along with problems")
-			}
-			if got, want := lines(err), []string{tt.want}; !reflect.DeepEqual(got, want) {
-				t.Errorf("problems:\n got %q\nwant %q", got, want)
-			}
-			if !strings.Contains(err.Error(), tt.key) {
-				t.Errorf("the problem does not name the key %s", tt.key)
-			}
-		})
+	f, err := config.Parse("pgdynamo.yaml", []byte(head+"      read_capacity_limit: 12.5\n      max_scan_items: 1000\n"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, k := range config.NotYetKeys() {
-		if !covered[k] {
-			t.Errorf("no case refuses %s", k)
+	c, err := f.Resolve(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := c.Datasets[0]; d.ReadCapacityLimit != 12.5 || d.MaxScanItems != 1000 {
+		t.Errorf("read_capacity_limit %v, max_scan_items %v", d.ReadCapacityLimit, d.MaxScanItems)
+	}
+	for _, bad := range []string{"      read_capacity_limit: -1\n", "      max_scan_items: lots\n"} {
+		f, err := config.Parse("pgdynamo.yaml", []byte(head+bad))
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	for k := range covered {
-		if !slices.Contains(config.NotYetKeys(), k) {
-			t.Errorf("%s is supported now: turn its cases into cases of what it does", k)
+		if _, err := f.Resolve(nil); err == nil || !strings.Contains(err.Error(), `dataset "users": params.`) {
+			t.Errorf("%q: %v", bad, err)
 		}
 	}
 }
@@ -92,11 +60,10 @@ datasets:
     name: app.users
     params:
       dynamodb_aws_region: us-west-2
-      max_scan_items: 10
+      ready_lag: 2s
   - from: dynamodb:orders
     params:
       dynamodb_aws_region: us-west-2
-      read_capacity_limit: 5
       ready_lag: 1s
 `))
 	if err != nil {
@@ -104,10 +71,9 @@ datasets:
 	}
 	_, err = f.Resolve(nil)
 	want := []string{
-		`pgdynamo.yaml:8: dataset "app.users": params.max_scan_items ` + notYetMaxItems,
+		`pgdynamo.yaml:8: dataset "app.users": params.ready_lag ` + onlyChanges,
 		`pgdynamo.yaml:9: datasets[1]: name is required (the SQL table name, e.g. users or app.users)`,
-		`pgdynamo.yaml:12: datasets[1]: params.read_capacity_limit ` + notYetCapacity,
-		`pgdynamo.yaml:13: datasets[1]: params.ready_lag ` + onlyChanges,
+		`pgdynamo.yaml:12: datasets[1]: params.ready_lag ` + onlyChanges,
 	}
 	if got := lines(err); !reflect.DeepEqual(got, want) {
 		t.Errorf("problems:\n got %s\nwant %s", strings.Join(got, "\n     "), strings.Join(want, "\n     "))
@@ -189,8 +155,6 @@ func TestNotSupportedYetByHand(t *testing.T) {
 		}, `acceleration.on_conflict ` + onlyChanges},
 		{"snapshots", func(d *config.Dataset) { d.Acceleration.SnapshotsTriggerThreshold = 5 },
 			`acceleration.params.snapshots_trigger_threshold ` + onlyChanges},
-		{"read capacity", func(d *config.Dataset) { d.ReadCapacityLimit = 100 }, `params.read_capacity_limit ` + notYetCapacity},
-		{"max scan items", func(d *config.Dataset) { d.MaxScanItems = 100 }, `params.max_scan_items ` + notYetMaxItems},
 		{"metrics", func(d *config.Dataset) { d.Metrics = []config.MetricToggle{{Name: config.MetricLagMS, Enabled: true}} },
 			`metrics ` + onlyChanges},
 	} {

@@ -57,7 +57,7 @@ datasets:
 		want: []string{
 			`pgdynamo.yaml:3: dataset: unknown key (did you mean datasets?)`,
 			`pgdynamo.yaml:6: runtime.pg.lisen: unknown key (did you mean listen?)`,
-			`pgdynamo.yaml:7: runtime.prometheus: unknown key (allowed: pg, metrics, log_min_duration_statement)`,
+			`pgdynamo.yaml:7: runtime.prometheus: unknown key (allowed: pg, metrics, log_min_duration_statement, scan_concurrency)`,
 			`pgdynamo.yaml:12: dataset "users": params.region: unknown key (did you mean dynamodb_aws_region?)`,
 			`pgdynamo.yaml:13: dataset "users": params.dynamodb_region: unknown key (did you mean dynamodb_aws_region?)`,
 			`pgdynamo.yaml:15: dataset "users": acceleration.refresh: unknown key (did you mean refresh_mode or refresh_check_interval?)`,
@@ -526,9 +526,7 @@ datasets:
 			`pgdynamo.yaml:12: dataset "users": params.replication_invalid_checkpoint_behavior: "retry" is not supported (restart or error)`,
 			`pgdynamo.yaml:12: dataset "users": params.replication_invalid_checkpoint_behavior applies to acceleration with refresh_mode: changes only (DynamoDB Streams)`,
 			`pgdynamo.yaml:13: dataset "users": params.read_capacity_limit: "-1" is out of range (read capacity units per second, 0 or more; 0 or omitted for no limit)`,
-			`pgdynamo.yaml:13: dataset "users": params.read_capacity_limit ` + notYetCapacity,
 			`pgdynamo.yaml:14: dataset "users": params.max_scan_items: "lots" is not a whole number (items one query may read, 0 or more; 0 or omitted for no limit)`,
-			`pgdynamo.yaml:14: dataset "users": params.max_scan_items ` + notYetMaxItems,
 			`pgdynamo.yaml:16: dataset "users": acceleration.enabled: "yes please" is not a boolean (write true or false)`,
 			`pgdynamo.yaml:17: dataset "users": acceleration.engine: "arrow" is not supported (pgdynamo accelerates with duckdb only)`,
 			`pgdynamo.yaml:18: dataset "users": acceleration.mode: "disk" is not supported (memory or file)`,

@@ -317,7 +317,13 @@ func (r *resolver) runtime(n *node, c *Config) {
 	if v, st := r.logMinDuration(n.field(keyLogMinDuration), top, "runtime."+keyLogMinDuration); st == stOK {
 		c.Runtime.LogMinDurationStatement = v
 	}
+	c.Runtime.ScanConcurrency = DefaultScanConcurrency
+	if v, st := r.integer(n.field(keyScanConcurrency), top, "runtime."+keyScanConcurrency, scanConcurrencyAllowed); st == stOK {
+		c.Runtime.ScanConcurrency = int(v)
+	}
 }
+
+const scanConcurrencyAllowed = "1 to 1000; default 8"
 
 // logMinDuration reads a PostgreSQL-style duration setting: -1 (off), a
 // whole number of milliseconds (PostgreSQL's unit for it), or a Go duration

@@ -166,6 +166,9 @@ func (k *checker) runtime() {
 	if d := k.c.Runtime.LogMinDurationStatement; (d < 0 && d != LogMinDurationDisabled) || d > maxLogMinDuration {
 		k.add(-1, "runtime."+keyLogMinDuration, "%s is out of range (%s)", k.show(-1, "runtime."+keyLogMinDuration, d.String()), logMinDurationAllowed)
 	}
+	if n := k.c.Runtime.ScanConcurrency; n < 0 || n > maxScanConcurrency {
+		k.add(-1, "runtime."+keyScanConcurrency, "%s is out of range (%s)", k.show(-1, "runtime."+keyScanConcurrency, strconv.Itoa(n)), scanConcurrencyAllowed)
+	}
 	if m := k.c.Runtime.Metrics.Listen; m != "" {
 		if _, ok := k.listen("runtime.metrics.listen", m, true); ok && listenOK && m == pg.Listen && !strings.HasSuffix(m, ":0") {
 			k.reportValue("runtime.metrics.listen", m, "%s is also runtime.pg.listen; the metrics listener needs its own address",

@@ -10,7 +10,13 @@
 // build the whole product with no tags. The table-function API needs no tag,
 // gives projection pushdown (DuckDB tells the function which columns a query
 // needs, which become the DynamoDB ProjectionExpression) and lets one query
-// open one scan per dataset reference. The price is a copy from Arrow
+// open one scan per dataset reference: when DuckDB first asks a scan for
+// rows, it calls readplan.Decide with the reference's spec, the bound
+// parameters and those columns — the same decision EXPLAIN shows — and
+// opens the scan.Request it returns, paced by the table's read-capacity
+// budget (one per table, shared by every session). A scan's own error
+// (max_scan_items, DynamoDB's) is kept by the statement so the client gets
+// its SQLSTATE rather than the engine's rewording. The price is a copy from Arrow
 // batches into DuckDB chunks, and from DuckDB rows back into Arrow; both are
 // per batch, bounded in memory.
 //

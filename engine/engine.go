@@ -78,6 +78,10 @@ type Engine struct {
 	running   sync.Map // string → *queryState
 	nextQuery atomic.Uint64
 
+	// budgets holds each budgeted table's read-capacity budget, by
+	// region/table.
+	budgets sync.Map // string → *scan.Budget
+
 	// copies maps an accelerated dataset to the engine database holding
 	// its copy.
 	copies map[string]string

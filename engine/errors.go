@@ -68,3 +68,35 @@ func trimDuckPrefix(msg string) string {
 	}
 	return msg
 }
+
+// failed records the first error a scan of the statement returned to the
+// engine, which reports it to the client only as text: the statement's
+// error is then that one, with its own SQLSTATE, message and hint
+// (max_scan_items, DynamoDB's errors), not the engine's rewording.
+func (qs *queryState) failed(err error) error {
+	var pe *pgerror.Error
+	if errors.As(err, &pe) {
+		qs.mu.Lock()
+		if qs.scanErr == nil {
+			qs.scanErr = pe
+		}
+		qs.mu.Unlock()
+	}
+	return err
+}
+
+// classify is classify, preferring the error a scan of the statement
+// recorded, unless the statement was cancelled (the scans then fail
+// because of it).
+func (qs *queryState) classify(ctx context.Context, err error) error {
+	if err == nil || ctx.Err() != nil {
+		return classify(ctx, err)
+	}
+	qs.mu.Lock()
+	scanErr := qs.scanErr
+	qs.mu.Unlock()
+	if scanErr != nil {
+		return scanErr
+	}
+	return classify(ctx, err)
+}

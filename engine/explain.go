@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pgdynamo/pgdynamo/planner"
+	"github.com/pgdynamo/pgdynamo/readplan"
 	"github.com/pgdynamo/pgdynamo/scan"
 	"github.com/pgdynamo/pgdynamo/wire"
 )
@@ -27,28 +28,17 @@ func (s *Session) explain(ctx context.Context, p planner.Statement) (wire.Result
 		lines = analyzed
 	} else {
 		for _, ref := range p.Scans {
-			d := ref.Dataset
 			if ref.Route.Local() {
-				lines = append(lines, fmt.Sprintf("Local copy of %s (table %s): %s", d.QualifiedName(), d.Table, ref.Route.Reason))
+				lines = append(lines, localLine(ref))
 				continue
 			}
-			if k := ref.Key; k != nil {
-				value := strings.Join(k.Literals, ", ")
-				switch {
-				case k.ParamList:
-					value = fmt.Sprintf("each of $%d", k.Param)
-				case k.Param > 0:
-					value = fmt.Sprintf("$%d", k.Param)
-				case len(k.Literals) > 1:
-					value = "each of " + value
-				}
-				lines = append(lines, fmt.Sprintf("DynamoDB Query on %s (table %s, region %s)", d.QualifiedName(), d.Table, d.Region),
-					fmt.Sprintf("  Key condition: %s = %s", k.Attribute, value))
-			} else {
-				lines = append(lines, fmt.Sprintf("DynamoDB Scan on %s (table %s, region %s)", d.QualifiedName(), d.Table, d.Region),
-					fmt.Sprintf("  Parallel segments: %d (about %d items)", d.Segments(s.engine.cfg.MaxSegments), d.ItemCount))
+			// The same decision the read makes when it runs; without bound
+			// parameters, values show as $n.
+			d, err := readplan.Decide(ref.Dataset, ref.Read, nil, nil, s.engine.readOptions(s.settings.pushdownOff()))
+			if err != nil {
+				return nil, err
 			}
-			lines = append(lines, "  Projection: the columns the engine reads below (ProjectionExpression)")
+			lines = append(lines, d.Explain...)
 			if ref.Route.Reason != "" {
 				lines = append(lines, "  Read live: "+ref.Route.Reason)
 			}
@@ -116,20 +106,33 @@ func (s *Session) explainAnalyze(ctx context.Context, p planner.Statement) ([]st
 	var lines []string
 	for _, ref := range p.Scans {
 		if ref.Route.Local() {
-			lines = append(lines, fmt.Sprintf("Local copy of %s (table %s): %s", ref.Dataset.QualifiedName(), ref.Dataset.Table, ref.Route.Reason))
+			lines = append(lines, localLine(ref))
 		}
 	}
 	for _, rd := range readers {
 		req := rd.Request()
-		op := "Scan"
-		if req.IsQuery() {
-			op = "Query"
+		lines = append(lines, fmt.Sprintf("DynamoDB %s on table %s", req.Op(), req.Table))
+		if req.Index != "" {
+			lines = append(lines, "  Index: "+req.Index)
 		}
-		lines = append(lines, fmt.Sprintf("DynamoDB %s on table %s", op, req.Table),
-			parallelism(req),
-			"  Projection: "+projectionText(req.Projection),
-			fmt.Sprintf("  Pages: %d  Items scanned: %d  Items returned: %d  Consumed read capacity: %.1f",
-				rd.Stats.Pages.Load(), rd.Stats.ItemsScanned.Load(), rd.Stats.ItemsReturned.Load(), rd.Stats.ConsumedCapacity.Load()))
+		if req.Key != nil {
+			lines = append(lines, "  Key condition: "+req.Key.Text())
+		}
+		lines = append(lines, parallelism(req))
+		if len(req.Filter) > 0 {
+			lines = append(lines, "  Filter: "+req.Filter.Text())
+		}
+		lines = append(lines, "  Projection: "+projectionText(req.Projection))
+		if req.Limit > 0 {
+			lines = append(lines, fmt.Sprintf("  Limit: %d items", req.Limit))
+		}
+		lines = append(lines,
+			fmt.Sprintf("  Pages: %d  Items scanned: %d  Items returned: %d  Consumed read capacity: %.1f  Throttled calls: %d  Time: %.3f ms",
+				rd.Stats.Pages.Load(), rd.Stats.ItemsScanned.Load(), rd.Stats.ItemsReturned.Load(), rd.Stats.ConsumedCapacity.Load(),
+				rd.Stats.Throttles.Load(), float64(rd.Elapsed().Microseconds())/1000))
+		if w := rd.Stats.BudgetWait.Load(); w > 0 {
+			lines = append(lines, fmt.Sprintf("  Waited for read capacity: %.3f ms (summed over parallel reads)", float64(w)/1e6))
+		}
 	}
 	lines = append(lines, fmt.Sprintf("Rows: %d  Execution time: %.3f ms", rows, float64(elapsed.Microseconds())/1000))
 	return lines, nil
@@ -143,11 +146,12 @@ func projectionText(attrs []string) string {
 }
 
 func parallelism(req scan.Request) string {
-	switch {
-	case len(req.Partitions) > 0:
-		return fmt.Sprintf("  Partitions queried in parallel: %d", len(req.Partitions))
-	case req.IsQuery():
-		return "  Partitions queried: 1"
+	if req.IsQuery() {
+		return fmt.Sprintf("  Partitions queried in parallel: %d", len(req.Key.Values))
 	}
 	return fmt.Sprintf("  Parallel segments: %d", max(req.Segments, 1))
+}
+
+func localLine(ref planner.ScanRef) string {
+	return fmt.Sprintf("Local copy of %s (table %s): %s", ref.Dataset.QualifiedName(), ref.Dataset.Table, ref.Route.Reason)
 }

@@ -417,6 +417,7 @@ func (s *Session) runQuery(ctx context.Context, p planner.Statement, args []any)
 		ctx, cancel = context.WithCancel(ctx)
 	}
 	qs := newQueryState(ctx, p, args)
+	qs.pushdownOff = s.settings.pushdownOff()
 	s.engine.running.Store(p.ID, qs)
 	r := &queryResult{ctx: ctx, cancel: cancel, qs: qs, engine: s.engine, id: p.ID}
 
@@ -446,7 +447,7 @@ func (s *Session) runQuery(ctx context.Context, p planner.Statement, args []any)
 		return r.start()
 	})
 	if err != nil {
-		err = classify(ctx, err)
+		err = qs.classify(ctx, err)
 		r.Close()
 		return nil, err
 	}
@@ -610,10 +611,10 @@ func (r *queryResult) fetch() (arrow.RecordBatch, error) {
 	chunk := mapping.FetchChunk(r.res)
 	if chunk.Ptr == nil {
 		if msg := mapping.ResultError(&r.res); msg != "" {
-			return nil, classify(r.ctx, r.resultError())
+			return nil, r.qs.classify(r.ctx, r.resultError())
 		}
 		if err := r.ctx.Err(); err != nil {
-			return nil, classify(r.ctx, err)
+			return nil, r.qs.classify(r.ctx, err)
 		}
 		r.exhausted = true
 		return nil, io.EOF

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pgdynamo/pgdynamo/accel"
 	"github.com/pgdynamo/pgdynamo/pgerror"
+	"github.com/pgdynamo/pgdynamo/readplan"
 )
 
 // DefaultServerVersion is the PostgreSQL version pgdynamo speaks as. psql,
@@ -66,6 +67,7 @@ func settingsTable(serverVersion string) map[string]setting {
 		"synchronous_commit":                  {def: "on"},
 		"work_mem":                            {def: "4MB"},
 		accel.ReadModeSetting:                 {def: string(accel.Auto), normalize: normalizeReadMode},
+		readplan.PushdownSetting:              {def: "on", normalize: normalizeBool},
 	}
 }
 
@@ -357,4 +359,22 @@ func (s *settings) statementTimeout() time.Duration {
 func normalizeReadMode(v string) (string, error) {
 	m, err := accel.ParseReadMode(v)
 	return string(m), err
+}
+
+// normalizeBool reads a boolean setting as PostgreSQL does (on/off,
+// true/false, yes/no, 1/0) and reports it as on or off.
+func normalizeBool(v string) (string, error) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "on", "true", "yes", "1", "t", "y":
+		return "on", nil
+	case "off", "false", "no", "0", "f", "n":
+		return "off", nil
+	}
+	return "", fmt.Errorf("requires a Boolean value")
+}
+
+// pushdownOff reports SET pgdynamo.pushdown = off.
+func (s *settings) pushdownOff() bool {
+	v, _ := s.get(readplan.PushdownSetting)
+	return v == "off"
 }

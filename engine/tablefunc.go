@@ -6,22 +6,20 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
-	"math/big"
-	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	dynamotypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/pgdynamo/pgdynamo/attrarrow"
 	"github.com/pgdynamo/pgdynamo/catalog"
 	"github.com/pgdynamo/pgdynamo/pgerror"
 	"github.com/pgdynamo/pgdynamo/planner"
+	"github.com/pgdynamo/pgdynamo/readplan"
 	"github.com/pgdynamo/pgdynamo/scan"
 )
 
@@ -38,6 +36,13 @@ type queryState struct {
 	// parameters: what a reference's pushdown needs.
 	scans map[string]planner.ScanRef
 	args  []any
+	// pushdownOff is pgdynamo.pushdown = off for the statement.
+	pushdownOff bool
+	// scanErr is the first error a scan returned (failed).
+	scanErr *pgerror.Error
+	// itemsRead counts, per dataset, the items the statement's reads have
+	// read, against params.max_scan_items.
+	itemsRead map[string]*atomic.Int64
 	// rows are Arrow rows a statement of the engine's own reads through
 	// pgdynamo_scan instead of DynamoDB (stream changes, bootstrap pages),
 	// by scan reference.
@@ -78,98 +83,19 @@ func newQueryState(ctx context.Context, p planner.Statement, args []any) *queryS
 	return qs
 }
 
-// maxPartitionQueries bounds an IN list read as parallel Queries; a longer
-// list reads the table with a Scan instead.
-const maxPartitionQueries = 1000
-
-// keyValues are the pushed-down partition key values as DynamoDB stores
-// them, distinct, from the query's constants or its bound parameter. A
-// value of the wrong kind (text for a number key) gives no pushdown: the
-// Scan and the engine's WHERE still answer correctly.
-func (s *scanSource) keyValues() ([]dynamotypes.AttributeValue, bool) {
-	if s.key == nil {
-		return nil, false
+// itemCounter is the statement's count of items read from ds.
+func (qs *queryState) itemCounter(ds *catalog.Dataset) *atomic.Int64 {
+	qs.mu.Lock()
+	defer qs.mu.Unlock()
+	if qs.itemsRead == nil {
+		qs.itemsRead = map[string]*atomic.Int64{}
 	}
-	var raw []any
-	switch {
-	case s.key.Param > 0:
-		if s.key.Param > len(s.qs.args) {
-			return nil, false
-		}
-		v := s.qs.args[s.key.Param-1]
-		if s.key.ParamList {
-			list, ok := v.([]any)
-			if !ok {
-				return nil, false
-			}
-			raw = list
-		} else {
-			raw = []any{v}
-		}
-	default:
-		for _, l := range s.key.Literals {
-			raw = append(raw, l)
-		}
+	c, ok := qs.itemsRead[ds.QualifiedName()]
+	if !ok {
+		c = new(atomic.Int64)
+		qs.itemsRead[ds.QualifiedName()] = c
 	}
-	if len(raw) == 0 || len(raw) > maxPartitionQueries {
-		return nil, false
-	}
-	seen := map[string]bool{}
-	var out []dynamotypes.AttributeValue
-	for _, v := range raw {
-		av, canon, ok := s.keyAttribute(v)
-		if !ok {
-			return nil, false
-		}
-		// Each partition is read once: a repeated value would read its
-		// items twice.
-		if !seen[canon] {
-			seen[canon] = true
-			out = append(out, av)
-		}
-	}
-	return out, true
-}
-
-// keyAttribute converts one key value; canon identifies equal values (1 and
-// 1.0 are one DynamoDB number).
-func (s *scanSource) keyAttribute(v any) (dynamotypes.AttributeValue, string, bool) {
-	// Only a value of the key's own kind is pushed: the engine compares a
-	// number with a text column (or text with a number column) after a
-	// cast, which DynamoDB's exact key match would not reproduce.
-	switch s.dataset.PartitionKey.Type {
-	case dynamotypes.ScalarAttributeTypeS:
-		text, ok := v.(string)
-		if !ok {
-			return nil, "", false
-		}
-		return &dynamotypes.AttributeValueMemberS{Value: text}, text, true
-	case dynamotypes.ScalarAttributeTypeN:
-		var text string
-		switch x := v.(type) {
-		case int64:
-			text = strconv.FormatInt(x, 10)
-		case float64:
-			if math.IsNaN(x) || math.IsInf(x, 0) {
-				return nil, "", false
-			}
-			text = strconv.FormatFloat(x, 'g', -1, 64)
-		case string:
-			// Planner literals arrive as text, already checked to be numbers.
-			if s.key.Param > 0 {
-				return nil, "", false
-			}
-			text = x
-		default:
-			return nil, "", false
-		}
-		r, ok := new(big.Rat).SetString(text)
-		if !ok {
-			return nil, "", false
-		}
-		return &dynamotypes.AttributeValueMemberN{Value: text}, r.RatString(), true
-	}
-	return nil, "", false
+	return c
 }
 
 // notices closes the statement's scans (the rows are out, so nothing more
@@ -259,7 +185,7 @@ func (e *Engine) datasetByQualifiedName(name string) (*catalog.Dataset, bool) {
 type scanSource struct {
 	engine  *Engine
 	qs      *queryState
-	key     *planner.KeyEquality // pushed-down partition key, nil for a Scan
+	spec    readplan.Spec // what the reference's read may use
 	ctx     context.Context
 	dataset *catalog.Dataset
 	columns []duckdb.ColumnInfo
@@ -276,7 +202,7 @@ func (e *Engine) newScanSource(qs *queryState, ds *catalog.Dataset, ref planner.
 	if err != nil {
 		return nil, err
 	}
-	return &scanSource{engine: e, qs: qs, ctx: qs.ctx, dataset: ds, columns: cols, key: ref.Key}, nil
+	return &scanSource{engine: e, qs: qs, ctx: qs.ctx, dataset: ds, columns: cols, spec: ref.Read}, nil
 }
 
 func (s *scanSource) ColumnInfos() []duckdb.ColumnInfo { return s.columns }
@@ -289,38 +215,29 @@ func (s *scanSource) Cardinality() *duckdb.CardinalityInfo {
 
 func (s *scanSource) Init() {}
 
-// open starts the DynamoDB read once DuckDB has said which columns it needs.
+// open starts the DynamoDB read once DuckDB has said which columns it
+// needs; readplan.Decide, which EXPLAIN also uses, decides the read.
 func (s *scanSource) open(chunk duckdb.DataChunk) error {
 	all := s.dataset.Columns.Columns
-	var names []string
+	var asked []string
 	projected := make([]bool, len(all))
 	for i := range all {
 		if _, err := chunk.GetVector(i); err == nil {
 			projected[i] = true
-			names = append(names, all[i].Name)
+			asked = append(asked, all[i].Name)
 		}
 	}
-	selected, err := s.dataset.Columns.Select(names)
+	d, err := readplan.Decide(s.dataset, s.spec, s.qs.args, asked, s.engine.readOptions(s.qs.pushdownOff))
 	if err != nil {
 		return err
 	}
-	req := scan.Request{
-		Table:      s.dataset.Table,
-		Projection: selected.TopLevelAttributes(),
-		Segments:   s.dataset.Segments(s.engine.cfg.MaxSegments),
-	}
-	if len(names) == 0 {
-		// count(*) needs items, not attributes: fetch only the partition key.
-		req.Projection = []string{s.dataset.PartitionKey.Name}
-	}
-	if values, ok := s.keyValues(); ok {
-		req.KeyCondition = "#k = :k"
-		req.Names = map[string]string{"#k": s.key.Attribute}
-		req.Partitions, req.PartitionValue = values, ":k"
-	}
-	s.reader, err = scan.Open(s.ctx, s.dataset.Client, req, selected, scan.Options{
+	s.reader, err = scan.Open(s.ctx, s.dataset.Client, d.Request, d.Columns, scan.Options{
 		Concurrency: s.engine.cfg.ScanConcurrency,
 		Region:      s.dataset.Region,
+		Dataset:     s.dataset.QualifiedName(),
+		Budget:      s.engine.Budget(s.dataset),
+		ItemsRead:   s.qs.itemCounter(s.dataset),
+		Log:         s.engine.log,
 	})
 	if err != nil {
 		return err
@@ -328,12 +245,15 @@ func (s *scanSource) open(chunk duckdb.DataChunk) error {
 	s.qs.mu.Lock()
 	s.qs.readers = append(s.qs.readers, s.reader)
 	s.qs.mu.Unlock()
-	// Map selected columns back to their chunk positions.
+	// Map the read's columns (the asked ones and perhaps a few more the
+	// planner found) back to their chunk positions.
 	s.writers = make([]columnWriter, len(all))
 	sel := 0
 	for i := range all {
-		if projected[i] {
-			s.writers[i] = writerFor(selected.Arrow.Field(sel).Type, sel)
+		if sel < len(d.Columns.Columns) && d.Columns.Columns[sel].Name == all[i].Name {
+			if projected[i] {
+				s.writers[i] = writerFor(d.Columns.Arrow.Field(sel).Type, sel)
+			}
 			sel++
 		}
 	}
@@ -346,7 +266,7 @@ func (s *scanSource) FillChunk(chunk duckdb.DataChunk) error {
 	}
 	if s.reader == nil {
 		if err := s.open(chunk); err != nil {
-			return err
+			return s.qs.failed(err)
 		}
 	}
 	capacity := duckdb.GetDataChunkCapacity()
@@ -364,7 +284,7 @@ func (s *scanSource) FillChunk(chunk duckdb.DataChunk) error {
 			}
 			if err != nil {
 				s.finish()
-				return err
+				return s.qs.failed(err)
 			}
 			s.batch, s.offset = rec, 0
 		}

@@ -19,6 +19,8 @@ import (
 	"github.com/pgdynamo/pgdynamo/config"
 	"github.com/pgdynamo/pgdynamo/ddb"
 	"github.com/pgdynamo/pgdynamo/engine"
+	"github.com/pgdynamo/pgdynamo/scan"
+	"github.com/pgdynamo/pgdynamo/stream"
 )
 
 // restoredCopy is a file-mode copy a previous run left, usable as is.
@@ -145,8 +147,14 @@ func accelerate(ctx context.Context, cfg *config.Config, cat *catalog.Catalog, r
 			}
 			return aws.ToString(out.Table.LatestStreamArn), nil
 		}
+		var scans stream.ScanAPI = ds.Client
+		if b := eng.Budget(ds); b != nil {
+			// The bootstrap's Scan shares the table's read-capacity budget
+			// with the queries.
+			scans = &scan.PacedScans{API: ds.Client, Budget: b}
+		}
 		out = append(out, &accel.Streamer{
-			Tracker: t, Store: eng, Streams: streams, Scans: ds.Client, Table: ds.Table, StreamARN: ds.StreamARN, LatestStream: latest,
+			Tracker: t, Store: eng, Streams: streams, Scans: scans, Table: ds.Table, StreamARN: ds.StreamARN, LatestStream: latest,
 			Segments: ds.Segments(maxSegments), Concurrency: bootstrapConcurrency, ScanInterval: d.ScanInterval,
 			Restart: d.InvalidCheckpointBehavior != config.CheckpointError, Observer: obs, Log: log,
 		})

@@ -73,15 +73,17 @@ func Specs(ctx context.Context, cfg *config.Config, m *Metrics) ([]catalog.Spec,
 			clients[key] = c
 		}
 		specs = append(specs, catalog.Spec{
-			Name:         d.Name,
-			Schema:       d.Schema,
-			Description:  d.Description,
-			Table:        d.Table,
-			Region:       d.Region,
-			SampleSize:   d.SchemaInferMaxRecords,
-			ScanSegments: d.ScanSegments,
-			Types:        attrarrow.Options{UnnestDepth: d.UnnestDepth, TimeFormat: d.TimeFormat},
-			Client:       m.WrapAPI(d.QualifiedName(), client),
+			Name:              d.Name,
+			Schema:            d.Schema,
+			Description:       d.Description,
+			Table:             d.Table,
+			Region:            d.Region,
+			SampleSize:        d.SchemaInferMaxRecords,
+			ScanSegments:      d.ScanSegments,
+			ReadCapacityLimit: d.ReadCapacityLimit,
+			MaxScanItems:      d.MaxScanItems,
+			Types:             attrarrow.Options{UnnestDepth: d.UnnestDepth, TimeFormat: d.TimeFormat},
+			Client:            m.WrapAPI(d.QualifiedName(), client),
 		})
 	}
 	return specs, nil
@@ -155,7 +157,8 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Gateway,
 	}
 	reg := accel.NewRegistry(cat)
 	eng, err := engine.Open(ctx, engine.Config{Catalog: cat, Logger: log, Copies: copies(cfg), Registry: reg,
-		ServerSettings: map[string]string{"log_min_duration_statement": pgMillis(cfg.Runtime.LogMinDurationStatement)}})
+		ScanConcurrency: cfg.Runtime.ScanConcurrency,
+		ServerSettings:  map[string]string{"log_min_duration_statement": pgMillis(cfg.Runtime.LogMinDurationStatement)}})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cfg.Path, err)
 	}

@@ -16,11 +16,16 @@
 //     from the catalog (catalogshim.go).
 //   - postgres-column-names: output columns are named as PostgreSQL names
 //     them (count, ?column?, bool).
-//   - key-pushdown: a partition-key equality among the top-level AND
-//     conjuncts of a reference's own SELECT makes its read a Query
-//     (pushdown.go); the WHERE stays, so results cannot change. With a
-//     sort-key equality too (or no sort key) the reference is a full
-//     primary key lookup (ScanRef.FullKey).
+//   - read-specs: each reference gets a readplan.Spec (pushdown.go): the
+//     columns the query may touch, the conjuncts of the WHERE (and of
+//     inner joins' ON) on its own columns as typed predicates (comparisons,
+//     IN, = ANY($n), BETWEEN, LIKE 'prefix%', IS [NOT] NULL, ORs of those),
+//     whether they are the whole WHERE, and how many rows a LIMIT needs when
+//     nothing above the read needs more. readplan.Decide turns the spec into
+//     the DynamoDB request when the query runs and for EXPLAIN; the WHERE
+//     stays in the query, so results cannot change. A full primary key
+//     equality makes the reference a key lookup (ScanRef.FullKey). A
+//     relation named "dataset@index" reads through that index.
 //   - route-reads: the Router (accel.Registry) decides, per reference and
 //     under the session's pgdynamo.read_mode, whether it reads the
 //     dataset's local copy or DynamoDB; a reference routed to the copy
@@ -41,9 +46,6 @@
 // before it runs the statement and plans it again. PlanEach plans each
 // statement of a simple query on its own, so one that fails does so in its
 // turn, as PostgreSQL analyzes each statement only when it runs.
-//
-// The rest of SPEC §5 (sort-key ranges, IN lists, filters, indexes) extends
-// key-pushdown's ScanRef.
 //
 // It must not import wire or engine.
 package planner

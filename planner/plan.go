@@ -13,6 +13,7 @@ import (
 	"github.com/pgdynamo/pgdynamo/catalog"
 	"github.com/pgdynamo/pgdynamo/pgerror"
 	"github.com/pgdynamo/pgdynamo/pgtypes"
+	"github.com/pgdynamo/pgdynamo/readplan"
 )
 
 // Kind classifies a statement by what executes it.
@@ -66,9 +67,9 @@ type ScanRef struct {
 	// ID is the argument of the pgdynamo_scan call that replaced the reference.
 	ID      string
 	Dataset *catalog.Dataset
-	// Key, when set, is the partition key value the query's WHERE fixes for
-	// this reference: the scan becomes a DynamoDB Query.
-	Key *KeyEquality
+	// Read is what the reference's DynamoDB read may use (read-specs);
+	// readplan.Decide turns it into the request.
+	Read readplan.Spec
 	// FullKey says the WHERE fixes the whole primary key (the partition
 	// key and, when the table has one, the sort key): a lookup of single
 	// items, which pgdynamo.read_mode auto answers live.
@@ -76,17 +77,6 @@ type ScanRef struct {
 	// Route is where the reference reads, the local copy or DynamoDB, and
 	// why (route-reads).
 	Route accel.Route
-}
-
-// KeyEquality is "partition key = value" or "partition key IN (values)":
-// constants, or a parameter holding one value or (ParamList) an array.
-type KeyEquality struct {
-	Attribute string
-	// Literals are the constants' texts; Param, when > 0, is the $n whose
-	// bound value (or, with ParamList, array of values) it is instead.
-	Literals  []string
-	Param     int
-	ParamList bool
 }
 
 // Statement is one planned statement.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pgdynamo/pgdynamo/catalog"
 	"github.com/pgdynamo/pgdynamo/pgerror"
+	"github.com/pgdynamo/pgdynamo/readplan"
 )
 
 // ScanFunction is the engine's table function that reads a dataset. Client
@@ -46,7 +47,7 @@ var queryTransforms = []Transform{
 	{Name: "table-function-allowlist", Apply: checkTableFunctions},
 	{Name: "catalog-relations", Apply: catalogRelations},
 	{Name: "datasets-to-scans", Apply: datasetsToScans},
-	{Name: "key-pushdown", Apply: keyPushdown},
+	{Name: "read-specs", Apply: readSpecs},
 	{Name: "route-reads", Apply: routeReads},
 	{Name: "any-array-params", Apply: anyArrayParams},
 	{Name: "postgres-column-names", Apply: postgresColumnNames},
@@ -188,6 +189,18 @@ func datasetsToScans(rw *rewrite, stmt *pg.RawStmt) error {
 			return false
 		}
 		ds, found := rw.catalog.Lookup(r.Schemaname, r.Relname)
+		relname, index := r.Relname, ""
+		if cut := strings.LastIndexByte(r.Relname, '@'); !found && cut > 0 {
+			// "orders@by-status": read the dataset through that index.
+			relname, index = r.Relname[:cut], r.Relname[cut+1:]
+			if ds, found = rw.catalog.Lookup(r.Schemaname, relname); found && !hasIndex(ds, index) {
+				err = &pgerror.Error{Code: pgerror.UndefinedObject,
+					Message:  fmt.Sprintf("index %q of dataset %s does not exist", index, ds.QualifiedName()),
+					Hint:     indexHint(ds),
+					Position: rw.position(r.Location)}
+				return false
+			}
+		}
 		if !found {
 			name := r.Relname
 			if r.Schemaname != "" {
@@ -199,11 +212,11 @@ func datasetsToScans(rw *rewrite, stmt *pg.RawStmt) error {
 			return false
 		}
 		id := rw.idPrefix + "r" + strconv.Itoa(len(rw.scans)+1)
-		rw.scans = append(rw.scans, ScanRef{ID: id, Dataset: ds})
+		rw.scans = append(rw.scans, ScanRef{ID: id, Dataset: ds, Read: readplan.Spec{Index: index}})
 		alias := r.Alias
 		if alias == nil {
 			// Keep the table's name visible so "users.id" still resolves.
-			alias = &pg.Alias{Aliasname: r.Relname}
+			alias = &pg.Alias{Aliasname: relname}
 		}
 		call := pg.MakeFuncCallNode(
 			[]*pg.Node{pg.MakeStrNode(ScanFunction)},
@@ -216,4 +229,24 @@ func datasetsToScans(rw *rewrite, stmt *pg.RawStmt) error {
 		return false
 	})
 	return err
+}
+
+func hasIndex(ds *catalog.Dataset, name string) bool {
+	for _, idx := range ds.Indexes {
+		if idx.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func indexHint(ds *catalog.Dataset) string {
+	if len(ds.Indexes) == 0 {
+		return "the table has no secondary index"
+	}
+	names := make([]string, len(ds.Indexes))
+	for i, idx := range ds.Indexes {
+		names[i] = idx.Name
+	}
+	return "its indexes: " + strings.Join(names, ", ")
 }

@@ -10,6 +10,15 @@
 // batches; when it is full the segment readers wait, so a slow client slows
 // the reads instead of growing the heap.
 //
-// It must not import wire, planner or engine. The planner builds Requests;
+// Requests are typed (KeyCondition, Filter of Conds): scan renders the
+// expressions and allocates every #name and :value placeholder itself, so
+// conditions cannot clash and attribute names never need quoting. A Budget
+// (read_capacity_limit) paces the pages of every read sharing it by the
+// ConsumedCapacity DynamoDB reports; Request.MaxItems (max_scan_items)
+// fails a read past it with SQLSTATE 54000. Each read ends with one debug
+// log line (operation, index, condition shapes without values, pages,
+// items, capacity, throttles, time).
+//
+// It must not import wire, planner or engine. readplan decides Requests;
 // scan does not decide what to push down, it only executes what it is given.
 package scan

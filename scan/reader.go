@@ -4,14 +4,17 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go/middleware"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/pgdynamo/pgdynamo/attrarrow"
@@ -34,6 +37,16 @@ type Options struct {
 	Allocator memory.Allocator
 	// Region names the table's region in error messages.
 	Region string
+	// Dataset names the dataset in error messages (max_scan_items).
+	Dataset string
+	// Budget, when set, paces the read to the table's read-capacity budget.
+	Budget *Budget
+	// ItemsRead, when set, counts the items read across every reader that
+	// shares it (the readers of one dataset in one query), against
+	// Request.MaxItems.
+	ItemsRead *atomic.Int64
+	// Log, when set, gets one debug line per read when it ends.
+	Log *slog.Logger
 }
 
 // Stats counts what a read cost. Safe to read while the read runs.
@@ -42,6 +55,11 @@ type Stats struct {
 	ItemsScanned     atomic.Int64
 	ItemsReturned    atomic.Int64
 	ConsumedCapacity atomicFloat
+	// Throttles counts the calls DynamoDB throttled and the SDK retried.
+	Throttles atomic.Int64
+	// BudgetWait is the time spent waiting for read capacity, in
+	// nanoseconds summed over workers.
+	BudgetWait atomic.Int64
 }
 
 type atomicFloat struct {
@@ -66,8 +84,10 @@ func (f *atomicFloat) Load() float64 {
 type Reader struct {
 	schema *attrarrow.Schema
 	req    Request
+	exprs  expressions
 	opts   Options
 	ref    ddb.TableRef
+	start  time.Time
 
 	batches chan arrow.RecordBatch
 	cancel  context.CancelFunc
@@ -76,6 +96,7 @@ type Reader struct {
 	err     error // set before done closes
 
 	remaining atomic.Int64 // items still wanted when req.Limit > 0
+	elapsed   atomic.Int64 // nanoseconds, set when the read ends
 
 	mu sync.Mutex
 	// segmentMismatches holds each finished segment's report.
@@ -100,12 +121,13 @@ func Open(ctx context.Context, api API, req Request, schema *attrarrow.Schema, o
 	if opts.Allocator == nil {
 		opts.Allocator = memory.DefaultAllocator
 	}
-	workers := 1
-	switch {
-	case !req.IsQuery():
-		workers = req.Segments
-	case len(req.Partitions) > 0:
-		workers = len(req.Partitions)
+	if opts.ItemsRead == nil {
+		opts.ItemsRead = new(atomic.Int64)
+	}
+	workers := req.Segments
+	if req.IsQuery() {
+		// One Query per partition key value; none when no value can match.
+		workers = len(req.Key.Values)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	group, gctx := errgroup.WithContext(ctx)
@@ -114,11 +136,13 @@ func Open(ctx context.Context, api API, req Request, schema *attrarrow.Schema, o
 	r := &Reader{
 		schema: schema,
 		req:    req,
+		exprs:  req.expressions(),
 		opts:   opts,
 		ref:    ddb.TableRef{Table: req.Table, Region: opts.Region},
+		start:  time.Now(),
 		// One slot per concurrent worker: a worker that finds the channel full
 		// waits, which is the back-pressure that bounds memory.
-		batches: make(chan arrow.RecordBatch, min(workers, opts.Concurrency)),
+		batches: make(chan arrow.RecordBatch, max(min(workers, opts.Concurrency), 1)),
 		cancel:  cancel,
 		group:   group,
 		done:    make(chan struct{}),
@@ -140,6 +164,8 @@ func Open(ctx context.Context, api API, req Request, schema *attrarrow.Schema, o
 			err = nil
 		}
 		r.err = err
+		r.elapsed.Store(int64(time.Since(r.start)))
+		r.logEnd()
 		close(r.batches)
 		close(r.done)
 	}()
@@ -147,6 +173,16 @@ func Open(ctx context.Context, api API, req Request, schema *attrarrow.Schema, o
 }
 
 var errLimitReached = errors.New("scan limit reached")
+
+// Elapsed is how long the read has run, or ran once it ended.
+func (r *Reader) Elapsed() time.Duration {
+	select {
+	case <-r.done:
+		return time.Duration(r.elapsed.Load())
+	default:
+		return time.Since(r.start)
+	}
+}
 
 // Request returns what the reader was asked to read.
 func (r *Reader) Request() Request { return r.req }
@@ -192,12 +228,7 @@ func (r *Reader) Mismatches() []attrarrow.Mismatch {
 	return attrarrow.SumMismatches(r.segmentMismatches...)
 }
 
-func (r *Reader) op() string {
-	if r.req.IsQuery() {
-		return "Query"
-	}
-	return "Scan"
-}
+func (r *Reader) op() string { return r.req.Op() }
 
 func (r *Reader) readSegment(ctx context.Context, api API, segment int) error {
 	conv := attrarrow.NewConverter(r.schema, r.opts.Allocator)
@@ -206,66 +237,77 @@ func (r *Reader) readSegment(ctx context.Context, api API, segment int) error {
 		conv.Release()
 	}()
 
-	projection, projNames := r.req.projectionExpression()
-	names := mergeNames(r.req.Names, projNames)
+	e := r.exprs
 	var startKey map[string]types.AttributeValue
+	var perItem float64 // RCU per item scanned, learnt from the pages read
 	for {
 		pageLimit := r.pageLimit()
+		reserved, err := r.reserve(ctx, &pageLimit, perItem)
+		if err != nil {
+			return ddb.Classify(err, r.ref, r.op())
+		}
 		var (
 			items    []map[string]types.AttributeValue
 			lastKey  map[string]types.AttributeValue
 			scanned  int32
 			capacity *types.ConsumedCapacity
-			err      error
+			meta     middleware.Metadata
 		)
 		if r.req.IsQuery() {
 			in := &dynamodb.QueryInput{
 				TableName:              aws.String(r.req.Table),
-				KeyConditionExpression: aws.String(r.req.KeyCondition),
+				KeyConditionExpression: aws.String(e.keyCondition),
 				ExclusiveStartKey:      startKey,
 				ConsistentRead:         aws.Bool(r.req.ConsistentRead),
 				ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
 			}
-			r.fillCommon(&in.IndexName, &in.FilterExpression, &in.ProjectionExpression, &in.ExpressionAttributeNames, &in.ExpressionAttributeValues, &in.Limit, projection, names, pageLimit)
-			if len(r.req.Partitions) > 0 {
-				// This worker's partition of the IN list.
-				values := make(map[string]types.AttributeValue, len(r.req.Values)+1)
-				for k, v := range r.req.Values {
-					values[k] = v
-				}
-				values[r.req.PartitionValue] = r.req.Partitions[segment]
-				in.ExpressionAttributeValues = values
+			r.fillCommon(&in.IndexName, &in.FilterExpression, &in.ProjectionExpression, &in.ExpressionAttributeNames, &in.Limit, pageLimit)
+			// This worker's partition key value.
+			values := make(map[string]types.AttributeValue, len(e.values)+1)
+			for k, v := range e.values {
+				values[k] = v
 			}
+			values[e.partitionValue] = r.req.Key.Values[segment]
+			in.ExpressionAttributeValues = values
 			var out *dynamodb.QueryOutput
 			out, err = api.Query(ctx, in)
 			if out != nil {
-				items, lastKey, scanned, capacity = out.Items, out.LastEvaluatedKey, out.ScannedCount, out.ConsumedCapacity
+				items, lastKey, scanned, capacity, meta = out.Items, out.LastEvaluatedKey, out.ScannedCount, out.ConsumedCapacity, out.ResultMetadata
 			}
 		} else {
 			in := &dynamodb.ScanInput{
-				TableName:              aws.String(r.req.Table),
-				ExclusiveStartKey:      startKey,
-				ConsistentRead:         aws.Bool(r.req.ConsistentRead),
-				ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
+				TableName:                 aws.String(r.req.Table),
+				ExclusiveStartKey:         startKey,
+				ConsistentRead:            aws.Bool(r.req.ConsistentRead),
+				ReturnConsumedCapacity:    types.ReturnConsumedCapacityTotal,
+				ExpressionAttributeValues: e.values,
 			}
 			if r.req.Segments > 1 {
 				in.Segment = aws.Int32(int32(segment))
 				in.TotalSegments = aws.Int32(int32(r.req.Segments))
 			}
-			r.fillCommon(&in.IndexName, &in.FilterExpression, &in.ProjectionExpression, &in.ExpressionAttributeNames, &in.ExpressionAttributeValues, &in.Limit, projection, names, pageLimit)
+			r.fillCommon(&in.IndexName, &in.FilterExpression, &in.ProjectionExpression, &in.ExpressionAttributeNames, &in.Limit, pageLimit)
 			var out *dynamodb.ScanOutput
 			out, err = api.Scan(ctx, in)
 			if out != nil {
-				items, lastKey, scanned, capacity = out.Items, out.LastEvaluatedKey, out.ScannedCount, out.ConsumedCapacity
+				items, lastKey, scanned, capacity, meta = out.Items, out.LastEvaluatedKey, out.ScannedCount, out.ConsumedCapacity, out.ResultMetadata
 			}
 		}
+		r.countThrottles(meta, err)
 		if err != nil {
+			r.settle(reserved, 0)
 			return ddb.Classify(err, r.ref, r.op())
 		}
 		r.Stats.Pages.Add(1)
 		r.Stats.ItemsScanned.Add(int64(scanned))
-		if capacity != nil && capacity.CapacityUnits != nil {
-			r.Stats.ConsumedCapacity.Add(*capacity.CapacityUnits)
+		consumed := pageCapacity(capacity, items)
+		r.Stats.ConsumedCapacity.Add(consumed)
+		r.settle(reserved, consumed)
+		if scanned > 0 {
+			perItem = consumed / float64(scanned)
+		}
+		if max := r.req.MaxItems; max > 0 && r.opts.ItemsRead.Add(int64(scanned)) > max {
+			return r.tooManyItems()
 		}
 
 		limitHit := false
@@ -300,33 +342,38 @@ func (r *Reader) readSegment(ctx context.Context, api API, segment int) error {
 }
 
 // pageLimit asks DynamoDB for no more items than are still wanted, so a small
-// LIMIT does not read (and pay for) whole 1 MB pages.
+// LIMIT does not read (and pay for) whole 1 MB pages, and for no more than
+// one past the max_scan_items cap, so a runaway read stops where it must.
+// 0 means no limit.
 func (r *Reader) pageLimit() int32 {
-	if r.req.Limit <= 0 {
+	limit := int64(0)
+	if r.req.Limit > 0 {
+		limit = max(r.remaining.Load(), 1)
+	}
+	if r.req.MaxItems > 0 {
+		left := max(r.req.MaxItems-r.opts.ItemsRead.Load()+1, 1)
+		if limit == 0 || left < limit {
+			limit = left
+		}
+	}
+	if limit == 0 {
 		return 0
 	}
-	left := r.remaining.Load()
-	if left <= 0 {
-		return 1
-	}
-	return int32(min(left, 1000))
+	return int32(min(limit, 1000))
 }
 
-func (r *Reader) fillCommon(index, filter, projection **string, names *map[string]string, values *map[string]types.AttributeValue, limit **int32, projExpr string, allNames map[string]string, pageLimit int32) {
+func (r *Reader) fillCommon(index, filter, projection **string, names *map[string]string, limit **int32, pageLimit int32) {
 	if r.req.Index != "" {
 		*index = aws.String(r.req.Index)
 	}
-	if r.req.Filter != "" {
-		*filter = aws.String(r.req.Filter)
+	if r.exprs.filter != "" {
+		*filter = aws.String(r.exprs.filter)
 	}
-	if projExpr != "" {
-		*projection = aws.String(projExpr)
+	if r.exprs.projection != "" {
+		*projection = aws.String(r.exprs.projection)
 	}
-	if len(allNames) > 0 {
-		*names = allNames
-	}
-	if len(r.req.Values) > 0 {
-		*values = r.req.Values
+	if len(r.exprs.names) > 0 {
+		*names = r.exprs.names
 	}
 	if pageLimit > 0 {
 		*limit = aws.Int32(pageLimit)
@@ -350,21 +397,4 @@ func (r *Reader) mergeMismatches(ms []attrarrow.Mismatch) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.segmentMismatches = append(r.segmentMismatches, ms)
-}
-
-func mergeNames(a, b map[string]string) map[string]string {
-	if len(a) == 0 {
-		return b
-	}
-	if len(b) == 0 {
-		return a
-	}
-	out := make(map[string]string, len(a)+len(b))
-	for k, v := range a {
-		out[k] = v
-	}
-	for k, v := range b {
-		out[k] = v
-	}
-	return out
 }

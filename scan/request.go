@@ -2,34 +2,26 @@ package scan
 
 import (
 	"fmt"
-	"strconv"
-
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
-// Request is one read of a DynamoDB table, as the planner decides it.
+// Request is one read of a DynamoDB table, as readplan decides it. The
+// expressions are typed: scan renders them and allocates every placeholder.
 type Request struct {
 	Table string
 	// Index is a GSI or LSI name, empty for the base table.
 	Index string
-	// KeyCondition, when set, makes the read a Query instead of a Scan.
-	KeyCondition string
-	// Filter is a FilterExpression; it only cuts what is returned, never what
-	// is read (and paid for).
-	Filter string
-	// Names and Values hold the placeholders the expressions use.
-	Names  map[string]string
-	Values map[string]types.AttributeValue
-	// Partitions, with KeyCondition, run one Query per value, in parallel:
-	// query i binds Partitions[i] to the placeholder PartitionValue (an IN
-	// list on the partition key). The values must be distinct, or items are
-	// read twice.
-	Partitions     []types.AttributeValue
-	PartitionValue string
+	// Key, when set, makes the read Queries instead of a Scan.
+	Key *KeyCondition
+	// Filter is a FilterExpression; it only cuts what is returned, never
+	// what is read (and paid for).
+	Filter Filter
 	// Projection lists the top-level attributes to fetch; empty means all.
 	Projection []string
-	// Limit stops reading after this many items; 0 means no limit.
+	// Limit stops reading after this many items returned; 0 means no limit.
 	Limit int64
+	// MaxItems fails the read with a *TooManyItemsError once more items
+	// than this were read (scanned); 0 means no limit.
+	MaxItems int64
 	// Segments is the number of parallel Scan segments, at least 1. Ignored
 	// for a Query.
 	Segments       int
@@ -37,7 +29,18 @@ type Request struct {
 }
 
 // IsQuery reports whether the request reads with Query rather than Scan.
-func (r Request) IsQuery() bool { return r.KeyCondition != "" }
+func (r Request) IsQuery() bool { return r.Key != nil }
+
+// Op is the DynamoDB operation the request calls.
+func (r Request) Op() string {
+	if r.IsQuery() {
+		return "Query"
+	}
+	return "Scan"
+}
+
+// maxFilterIn is DynamoDB's limit on the operands of one IN.
+const maxFilterIn = 100
 
 // Validate reports a request that DynamoDB would refuse.
 func (r Request) Validate() error {
@@ -47,33 +50,51 @@ func (r Request) Validate() error {
 	if !r.IsQuery() && (r.Segments < 1 || r.Segments > 1000000) {
 		return fmt.Errorf("scan of %q with %d segments: DynamoDB allows 1 to 1000000", r.Table, r.Segments)
 	}
-	if r.Limit < 0 {
-		return fmt.Errorf("negative limit %d", r.Limit)
+	if r.Limit < 0 || r.MaxItems < 0 {
+		return fmt.Errorf("negative limit %d or item cap %d", r.Limit, r.MaxItems)
 	}
-	if len(r.Partitions) > 0 && (!r.IsQuery() || r.PartitionValue == "") {
-		return fmt.Errorf("partition values need a key condition and a placeholder")
+	if r.Key != nil && r.Key.Partition == "" {
+		return fmt.Errorf("key condition without a partition key attribute")
+	}
+	for _, clause := range r.Filter {
+		for _, c := range clause {
+			if err := c.validate(); err != nil {
+				return fmt.Errorf("filter: %w", err)
+			}
+		}
+	}
+	if r.Key != nil && r.Key.Sort != nil {
+		if err := r.Key.Sort.validate(); err != nil {
+			return fmt.Errorf("sort key condition: %w", err)
+		}
+		switch r.Key.Sort.Op {
+		case Ne, In, Exists, NotExists, IsType, NotType:
+			return fmt.Errorf("sort key condition %s: DynamoDB allows =, <, <=, >, >=, BETWEEN and begins_with", r.Key.Sort.Text())
+		}
 	}
 	return nil
 }
 
-// projectionExpression returns the expression and the names it adds. Names
-// always go through placeholders, so reserved words and dots in attribute
-// names cannot break the expression.
-func (r Request) projectionExpression() (string, map[string]string) {
-	if len(r.Projection) == 0 {
-		return "", nil
-	}
-	names := make(map[string]string, len(r.Projection))
-	expr := make([]byte, 0, 8*len(r.Projection))
-	for i, attr := range r.Projection {
-		ph := "#p" + strconv.Itoa(i)
-		names[ph] = attr
-		if i > 0 {
-			expr = append(expr, ',')
+func (c Cond) validate() error {
+	want := 1
+	switch c.Op {
+	case Between:
+		want = 2
+	case Exists, NotExists:
+		want = 0
+	case In:
+		if len(c.Values) < 1 || len(c.Values) > maxFilterIn {
+			return fmt.Errorf("%s: IN takes 1 to %d values", c.Attr, maxFilterIn)
 		}
-		expr = append(expr, ph...)
+		return nil
 	}
-	return string(expr), names
+	if len(c.Values) != want {
+		return fmt.Errorf("%s: %d values for a condition that takes %d", c.Attr, len(c.Values), want)
+	}
+	if c.Attr == "" {
+		return fmt.Errorf("condition without an attribute")
+	}
+	return nil
 }
 
 // AutoSegments derives a Scan segment count from DescribeTable's item count

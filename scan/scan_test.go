@@ -215,15 +215,12 @@ func TestPartitionsQueryEachValueOnce(t *testing.T) {
 	table := seedTable(t)
 	client := dynamotest.SharedClient(t)
 	req := scan.Request{
-		Table:          table,
-		KeyCondition:   "#k = :k",
-		Names:          map[string]string{"#k": "id"},
-		PartitionValue: ":k",
-		Partitions: []types.AttributeValue{
+		Table: table,
+		Key: &scan.KeyCondition{Partition: "id", Values: []types.AttributeValue{
 			&types.AttributeValueMemberN{Value: "7"},
 			&types.AttributeValueMemberN{Value: "2400"},
 			&types.AttributeValueMemberN{Value: "99999"}, // no such item
-		},
+		}},
 	}
 	r, err := scan.Open(context.Background(), client, req, schemaFor(t), scan.Options{Concurrency: 2})
 	if err != nil {
@@ -238,8 +235,8 @@ func TestPartitionsQueryEachValueOnce(t *testing.T) {
 		t.Errorf("ItemsScanned = %d: a Query per value reads only its partition", got)
 	}
 	bad := req
-	bad.KeyCondition = ""
+	bad.Key = &scan.KeyCondition{Values: req.Key.Values}
 	if _, err := scan.Open(context.Background(), client, bad, schemaFor(t), scan.Options{}); err == nil {
-		t.Error("partitions without a key condition accepted")
+		t.Error("a key condition without its partition key attribute accepted")
 	}
 }

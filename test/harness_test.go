@@ -49,10 +49,17 @@ func startGateway(t testing.TB, datasets ...datasetYAML) *gateway.Gateway {
 	b.WriteString("version: v1\nkind: Spicepod\nname: e2e\nruntime:\n  pg:\n    listen: 127.0.0.1:0\ndatasets:\n")
 	for _, d := range datasets {
 		fmt.Fprintf(&b, "  - from: dynamodb:%s\n    name: %s\n    params:\n", d.table, d.name)
-		fmt.Fprintf(&b, "      dynamodb_aws_region: us-east-1\n      dynamodb_endpoint: %s\n", server.Endpoint())
+		// params may point the dataset elsewhere (a fault proxy).
+		endpoint := server.Endpoint()
+		if e, ok := d.params["dynamodb_endpoint"]; ok {
+			endpoint = e
+		}
+		fmt.Fprintf(&b, "      dynamodb_aws_region: us-east-1\n      dynamodb_endpoint: %s\n", endpoint)
 		b.WriteString("      dynamodb_aws_access_key_id: ${secrets:e2e_key}\n      dynamodb_aws_secret_access_key: ${secrets:e2e_secret}\n")
 		for k, v := range d.params {
-			fmt.Fprintf(&b, "      %s: %q\n", k, v)
+			if k != "dynamodb_endpoint" {
+				fmt.Fprintf(&b, "      %s: %q\n", k, v)
+			}
 		}
 	}
 	f, err := config.Parse("e2e.yaml", []byte(b.String()))

@@ -33,6 +33,7 @@ func TestDependenciesPointOneWay(t *testing.T) {
 		{"scan", []string{"wire", "engine", "planner", "catalog", "gateway"}},
 		{"stream", []string{"wire", "engine", "planner", "gateway"}},
 		{"planner", []string{"wire", "engine", "gateway"}},
+		{"readplan", []string{"wire", "engine", "planner", "gateway", "github.com/duckdb/"}},
 		{"accel", []string{"wire", "engine", "planner", "gateway", "github.com/duckdb/"}},
 		{"engine", []string{"gateway"}},
 		{"pgtypes", []string{module + "/"}},

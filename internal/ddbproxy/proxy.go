@@ -19,6 +19,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // Proxy forwards to one DynamoDB endpoint.
@@ -29,6 +30,7 @@ type Proxy struct {
 	mu     sync.Mutex
 	counts map[string]int
 	items  map[string]int // items returned, by operation (Scan, Query)
+	pages  []Page
 	hold   func(op string, body []byte) bool
 	held   chan struct{} // closed by Release
 }
@@ -53,10 +55,18 @@ func Start(t testing.TB, target string) *Proxy {
 			return err
 		}
 		resp.Body = io.NopCloser(bytes.NewReader(body))
-		var page struct{ Count int }
+		var page struct {
+			Count, ScannedCount int
+			ConsumedCapacity    *struct{ CapacityUnits float64 }
+		}
 		if json.Unmarshal(body, &page) == nil {
+			pg := Page{Op: op, At: time.Now(), Count: page.Count, Scanned: page.ScannedCount}
+			if page.ConsumedCapacity != nil {
+				pg.Capacity = page.ConsumedCapacity.CapacityUnits
+			}
 			p.mu.Lock()
 			p.items[op] += page.Count
+			p.pages = append(p.pages, pg)
 			p.mu.Unlock()
 		}
 		return nil
@@ -141,7 +151,7 @@ func (p *Proxy) Items(op string) int {
 func (p *Proxy) ResetCounts() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.counts, p.items = map[string]int{}, map[string]int{}
+	p.counts, p.items, p.pages = map[string]int{}, map[string]int{}, nil
 }
 
 // Hold makes requests for which match is true wait until Release.
@@ -169,4 +179,33 @@ func (p *Proxy) Counts() map[string]int {
 		out[op] = n
 	}
 	return out
+}
+
+// Page is one Scan or Query response as DynamoDB sent it: items returned
+// (Count), items read (ScannedCount) and the read capacity it consumed.
+type Page struct {
+	Op       string
+	At       time.Time // when the response passed the proxy
+	Count    int
+	Scanned  int
+	Capacity float64
+}
+
+// Pages returns the Scan and Query responses since the start or the last
+// ResetCounts, in arrival order.
+func (p *Proxy) Pages() []Page {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]Page(nil), p.pages...)
+}
+
+// Scanned is how many items the responses to op read (ScannedCount).
+func (p *Proxy) Scanned(op string) int {
+	n := 0
+	for _, pg := range p.Pages() {
+		if pg.Op == op {
+			n += pg.Scanned
+		}
+	}
+	return n
 }
