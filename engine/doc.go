@@ -64,6 +64,15 @@
 // SQLSTATE through DuckDB (scanerr.go): the query fails with the scan's
 // error (08001 DynamoDB unreachable, 53000 throttled...), not DuckDB's text.
 //
+// Settings (settings.go) are transactional as PostgreSQL's: the first
+// change in a transaction records the values before it and those a commit
+// keeps (SET's, not SET LOCAL's), and Session.EndTransaction, which the wire
+// calls at every end and abort, restores one or the other. set_config()
+// changes are made when the statement runs, before its query; a statement
+// planned before a setting changed (SET earlier in the same simple query,
+// set_config in this one) is planned again, since current_setting() is
+// answered at plan time.
+//
 // Known debts: the SQL dialect is DuckDB's where the planner has no
 // transform (numeric is DECIMAL(≤38), float8::text prints DuckDB's form); a
 // portal suspended by a row limit is buffered in memory when the session

@@ -35,14 +35,21 @@ func (p *prepared) Bind(_ context.Context, params []any) (wire.Statement, error)
 	if p.plan == nil {
 		return nil, nil
 	}
-	if p.plan.Kind != planner.Query && p.plan.Kind != planner.DeclareCursor {
-		return &statement{session: p.session, plan: *p.plan}, nil
+	s := p.session
+	if !runsQuery(p.plan.Kind) {
+		return &statement{session: s, plan: *p.plan, generation: s.settings.generation}, nil
 	}
-	plans, err := p.session.planner().Plan(p.plan.Source, p.session.newQueryID())
+	plans, err := s.planner().Plan(p.plan.Source, s.newQueryID())
 	if err != nil {
 		return nil, err
 	}
-	return &statement{session: p.session, plan: plans[0], args: params, described: p.schema}, nil
+	return &statement{session: s, plan: plans[0], args: params, described: p.schema, generation: s.settings.generation}, nil
+}
+
+// runsQuery says whether a statement's rows come from a query the engine
+// runs: a query, or the query of DECLARE or COPY.
+func runsQuery(k planner.Kind) bool {
+	return k == planner.Query || k == planner.DeclareCursor || k == planner.Copy
 }
 
 func (s *Session) newQueryID() string {
@@ -63,9 +70,9 @@ func (s *Session) Prepare(ctx context.Context, sql string, paramOIDs []uint32) (
 		return nil, pgerror.New(pgerror.SyntaxError, "cannot insert multiple commands into a prepared statement")
 	}
 	p := &prepared{session: s, plan: &plans[0]}
-	if p.plan.Kind == planner.DeclareCursor {
-		// Parameters of the cursor's query are typed as in a query; DECLARE
-		// itself returns no rows.
+	if p.plan.Kind == planner.DeclareCursor || p.plan.Kind == planner.Copy {
+		// Parameters of the cursor's (or COPY's) query are typed as in a
+		// query; DECLARE and COPY themselves return no rows.
 		if err := s.describeQuery(ctx, p, paramOIDs); err != nil {
 			return nil, classify(ctx, err)
 		}
@@ -78,7 +85,7 @@ func (s *Session) Prepare(ctx context.Context, sql string, paramOIDs []uint32) (
 		}
 		switch p.plan.Kind {
 		case planner.Show:
-			p.schema = arrow.NewSchema([]arrow.Field{{Name: p.plan.Name, Type: arrow.BinaryTypes.String, Nullable: true}}, nil)
+			p.schema = arrow.NewSchema([]arrow.Field{{Name: showColumn(p.plan.Name), Type: arrow.BinaryTypes.String, Nullable: true}}, nil)
 		case planner.Explain:
 			p.schema = arrow.NewSchema([]arrow.Field{{Name: "QUERY PLAN", Type: arrow.BinaryTypes.String, Nullable: true}}, nil)
 		}

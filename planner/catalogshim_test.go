@@ -78,8 +78,8 @@ func TestCatalogTransforms(t *testing.T) {
 		{"catalog-functions", "current_setting missing_ok and custom settings",
 			"SELECT current_setting('nope', true), current_setting('my.app')",
 			"SELECT NULL::text AS current_setting, NULL::text AS current_setting"},
-		{"catalog-functions", "set_config changes nothing",
-			"SELECT pg_catalog.set_config('search_path', '', false)", "SELECT ''::text AS set_config"},
+		{"catalog-functions", "set_config answers the setting (the engine changes it, then plans again)",
+			"SELECT pg_catalog.set_config('search_path', '', false)", `SELECT '"$user", public'::text AS set_config`},
 		{"catalog-functions", "shim functions move to the shim schema",
 			"SELECT pg_catalog.format_type(a.atttypid, a.atttypmod), pg_get_userbyid(c.relowner), " +
 				"information_schema._pg_expandarray(i.indkey) FROM pg_attribute a, pg_class c, pg_index i",

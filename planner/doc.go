@@ -41,5 +41,16 @@
 //   - Postgres-isms the engine reads differently (pgisms.go): bytea hex
 //     literals, BC dates, jsonb, #>> and #> paths.
 //
+// Statements around queries: DECLARE (BINARY, WITH HOLD; SCROLL refused),
+// FETCH and MOVE in every direction as Fetch data (whoever holds the
+// cursor decides which moves it can make), and COPY ... TO STDOUT (copy.go:
+// COPY (query) and COPY table [(columns)] planned as queries, the options
+// checked as PostgreSQL's ProcessCopyOptions checks them and resolved into
+// pgtypes.CopyOptions; COPY FROM and server files refused). set_config()
+// calls are recorded as ConfigChanges (setconfig.go) for the engine to make
+// before it runs the statement and plans it again. PlanEach plans each
+// statement of a simple query on its own, so one that fails does so in its
+// turn, as PostgreSQL analyzes each statement only when it runs.
+//
 // It must not import wire or engine.
 package planner

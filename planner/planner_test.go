@@ -262,21 +262,31 @@ func TestPlanSplitsStatements(t *testing.T) {
 func TestPlanCursors(t *testing.T) {
 	p := testPlanner(t)
 	tests := []struct {
-		sql   string
-		kind  planner.Kind
-		tag   string
-		name  string
-		count int64
-		hold  bool
+		sql          string
+		kind         planner.Kind
+		tag          string
+		name         string
+		fetch        planner.Fetch
+		hold, binary bool
 	}{
-		{`DECLARE "c1" CURSOR WITHOUT HOLD FOR SELECT id FROM users`, planner.DeclareCursor, "DECLARE CURSOR", "c1", 0, false},
-		{"DECLARE c2 CURSOR WITH HOLD FOR SELECT 1", planner.DeclareCursor, "DECLARE CURSOR", "c2", 0, true},
-		{`FETCH FORWARD 2000 FROM "c1"`, planner.FetchCursor, "FETCH", "c1", 2000, false},
-		{"FETCH ALL FROM c1", planner.FetchCursor, "FETCH", "c1", 0, false},
-		{"FETCH c1", planner.FetchCursor, "FETCH", "c1", 1, false},
-		{"FETCH NEXT FROM c1", planner.FetchCursor, "FETCH", "c1", 1, false},
-		{"CLOSE c1", planner.CloseCursor, "CLOSE CURSOR", "c1", 0, false},
-		{"CLOSE ALL", planner.CloseCursor, "CLOSE CURSOR ALL", "all", 0, false},
+		{`DECLARE "c1" CURSOR WITHOUT HOLD FOR SELECT id FROM users`, planner.DeclareCursor, "DECLARE CURSOR", "c1", planner.Fetch{}, false, false},
+		{"DECLARE c2 CURSOR WITH HOLD FOR SELECT 1", planner.DeclareCursor, "DECLARE CURSOR", "c2", planner.Fetch{}, true, false},
+		{"DECLARE c3 BINARY NO SCROLL CURSOR FOR SELECT 1", planner.DeclareCursor, "DECLARE CURSOR", "c3", planner.Fetch{}, false, true},
+		{`FETCH FORWARD 2000 FROM "c1"`, planner.FetchCursor, "FETCH", "c1", planner.Fetch{Count: 2000}, false, false},
+		{"FETCH ALL FROM c1", planner.FetchCursor, "FETCH", "c1", planner.Fetch{All: true}, false, false},
+		{"FETCH FORWARD ALL FROM c1", planner.FetchCursor, "FETCH", "c1", planner.Fetch{All: true}, false, false},
+		{"FETCH c1", planner.FetchCursor, "FETCH", "c1", planner.Fetch{Count: 1}, false, false},
+		{"FETCH 0 c1", planner.FetchCursor, "FETCH", "c1", planner.Fetch{Count: 0}, false, false},
+		{"FETCH NEXT FROM c1", planner.FetchCursor, "FETCH", "c1", planner.Fetch{Count: 1}, false, false},
+		{"FETCH PRIOR FROM c1", planner.FetchCursor, "FETCH", "c1", planner.Fetch{Direction: planner.FetchBackward, Count: 1}, false, false},
+		{"FETCH BACKWARD ALL FROM c1", planner.FetchCursor, "FETCH", "c1", planner.Fetch{Direction: planner.FetchBackward, All: true}, false, false},
+		{"FETCH LAST FROM c1", planner.FetchCursor, "FETCH", "c1", planner.Fetch{Direction: planner.FetchAbsolute, Count: -1}, false, false},
+		{"FETCH ABSOLUTE 3 FROM c1", planner.FetchCursor, "FETCH", "c1", planner.Fetch{Direction: planner.FetchAbsolute, Count: 3}, false, false},
+		{"FETCH RELATIVE -2 FROM c1", planner.FetchCursor, "FETCH", "c1", planner.Fetch{Direction: planner.FetchRelative, Count: -2}, false, false},
+		{"MOVE 5 IN c1", planner.FetchCursor, "MOVE", "c1", planner.Fetch{Move: true, Count: 5}, false, false},
+		{"MOVE ABSOLUTE 7 IN c1", planner.FetchCursor, "MOVE", "c1", planner.Fetch{Move: true, Direction: planner.FetchAbsolute, Count: 7}, false, false},
+		{"CLOSE c1", planner.CloseCursor, "CLOSE CURSOR", "c1", planner.Fetch{}, false, false},
+		{"CLOSE ALL", planner.CloseCursor, "CLOSE CURSOR ALL", "all", planner.Fetch{}, false, false},
 	}
 	for _, tc := range tests {
 		stmts, err := p.Plan(tc.sql, "")
@@ -284,14 +294,14 @@ func TestPlanCursors(t *testing.T) {
 			t.Fatalf("%s: %v", tc.sql, err)
 		}
 		st := stmts[0]
-		if st.Kind != tc.kind || st.Tag != tc.tag || st.Name != tc.name || st.Count != tc.count || st.Hold != tc.hold {
-			t.Errorf("%s: got kind=%v tag=%q name=%q count=%d hold=%v", tc.sql, st.Kind, st.Tag, st.Name, st.Count, st.Hold)
+		if st.Kind != tc.kind || st.Tag != tc.tag || st.Name != tc.name || st.Fetch != tc.fetch || st.Hold != tc.hold || st.Binary != tc.binary {
+			t.Errorf("%s: got kind=%v tag=%q name=%q fetch=%+v hold=%v binary=%v", tc.sql, st.Kind, st.Tag, st.Name, st.Fetch, st.Hold, st.Binary)
 		}
 	}
 	if stmts, _ := p.Plan("DECLARE c CURSOR FOR SELECT id FROM users", ""); len(stmts[0].Scans) != 1 {
 		t.Error("the cursor's query is not planned")
 	}
-	for _, bad := range []string{"FETCH BACKWARD 1 FROM c", "MOVE 1 IN c", "FETCH ABSOLUTE 3 FROM c", "DECLARE c CURSOR FOR DELETE FROM users"} {
+	for _, bad := range []string{"DECLARE c SCROLL CURSOR FOR SELECT 1", "DECLARE c CURSOR FOR DELETE FROM users"} {
 		if _, err := p.Plan(bad, ""); err == nil {
 			t.Errorf("%s: accepted", bad)
 		}

@@ -29,6 +29,8 @@ type rewrite struct {
 	idPrefix string
 	// paramTypes is what paramCastTypes found.
 	paramTypes map[int]string
+	// setConfigs are the statement's set_config calls.
+	setConfigs []ConfigChange
 }
 
 // Transform is one named, tested rewrite of a statement's AST.
@@ -101,6 +103,7 @@ func (p *Planner) planQuery(source, id string) (Statement, error) {
 	st.SQL = out
 	st.Scans = rw.scans
 	st.ParamTypes = rw.paramTypes
+	st.SetConfig = rw.setConfigs
 	return st, nil
 }
 
