@@ -65,6 +65,10 @@ func TestKeyAttributeDifferingOnlyInCase(t *testing.T) {
 	if err != nil || len(rows) != 1 || rows[0][0] != "two" {
 		t.Fatalf("key lookup: %v %v", rows, err)
 	}
+	// The renamed key column is still the partition key: a Query.
+	if plan := explainText(t, ctx, conn, `SELECT "id" FROM keycase WHERE "Id_2" = 2`); !strings.Contains(plan, "Key condition: Id = 2") {
+		t.Errorf("EXPLAIN of a lookup by the renamed key:\n%s", plan)
+	}
 
 	server := dynamotest.Shared(t)
 	path := writeConfig(t, configHead+fmt.Sprintf(
