@@ -214,13 +214,7 @@ func catalogRelations(rw *rewrite, stmt *pg.RawStmt) error {
 		}
 		switch v := n.Node.(type) {
 		case *pg.Node_ColumnRef:
-			// pg_catalog.pg_class.oid names the column through its relation.
-			f := v.ColumnRef.Fields
-			if len(f) == 3 {
-				if s, ok := f[0].Node.(*pg.Node_String_); ok && systemSchema(s.String_.Sval) {
-					v.ColumnRef.Fields = f[1:]
-				}
-			}
+			// pg_catalog.pg_class.oid lost its schema in postgres-names.
 			return false
 		case *pg.Node_RangeVar:
 			r := v.RangeVar

@@ -42,8 +42,8 @@ func TestCatalogTransforms(t *testing.T) {
 			"SELECT pg_catalog.pg_class.relname FROM pg_catalog.pg_class",
 			"SELECT pg_class.relname FROM pgdynamo_catalog.pg_class"},
 		{"catalog-relations", "information_schema gets the session's database",
-			"SELECT table_name FROM information_schema.schemata s, information_schema.enabled_roles",
-			"SELECT table_name FROM (SELECT 'shop'::text AS catalog_name, schema_name AS schema_name, schema_owner AS schema_owner, " +
+			"SELECT schema_name FROM information_schema.schemata s, information_schema.enabled_roles",
+			"SELECT schema_name FROM (SELECT 'shop'::text AS catalog_name, schema_name AS schema_name, schema_owner AS schema_owner, " +
 				"default_character_set_catalog AS default_character_set_catalog, default_character_set_schema AS default_character_set_schema, " +
 				"default_character_set_name AS default_character_set_name, sql_path AS sql_path FROM pgdynamo_catalog.schemata) s, " +
 				"pgdynamo_catalog.enabled_roles"},

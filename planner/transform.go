@@ -39,6 +39,9 @@ type Transform struct {
 // queryTransforms run in order on every query.
 var queryTransforms = []Transform{
 	{Name: "collect-cte-names", Apply: collectCTENames},
+	// Before any relation is rewritten: it reads the FROM clauses as the
+	// client wrote them.
+	{Name: "postgres-names", Apply: postgresNames},
 	{Name: "param-cast-types", Apply: paramCastTypes},
 	{Name: "catalog-function-scans", Apply: catalogFunctionScans},
 	{Name: "table-function-allowlist", Apply: checkTableFunctions},
