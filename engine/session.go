@@ -287,7 +287,7 @@ func (s *Session) runQuery(ctx context.Context, p planner.Statement, args []any)
 	}
 	qs := newQueryState(ctx, p, args)
 	s.engine.running.Store(p.ID, qs)
-	r := &queryResult{ctx: ctx, cancel: cancel, qs: qs, engine: s.engine, id: p.ID}
+	r := &queryResult{ctx: ctx, cancel: cancel, qs: qs, engine: s.engine, id: p.ID, source: p.Source}
 
 	err := s.conn.Raw(func(dc any) error {
 		conn, ok := dc.(*duckdb.Conn)
@@ -315,7 +315,7 @@ func (s *Session) runQuery(ctx context.Context, p planner.Statement, args []any)
 		return r.start()
 	})
 	if err != nil {
-		err = classify(ctx, err)
+		err = classify(ctx, err, p.Source)
 		r.Close()
 		return nil, err
 	}
@@ -369,6 +369,8 @@ type queryResult struct {
 	qs     *queryState
 	engine *Engine
 	id     string
+	// source is the client's SQL, where error positions point.
+	source string
 
 	raw    mapping.Connection
 	stmt   *duckdb.Stmt
@@ -475,10 +477,10 @@ func (r *queryResult) fetch() (arrow.RecordBatch, error) {
 	chunk := mapping.FetchChunk(r.res)
 	if chunk.Ptr == nil {
 		if msg := mapping.ResultError(&r.res); msg != "" {
-			return nil, classify(r.ctx, r.resultError())
+			return nil, classify(r.ctx, r.resultError(), r.source)
 		}
 		if err := r.ctx.Err(); err != nil {
-			return nil, classify(r.ctx, err)
+			return nil, classify(r.ctx, err, r.source)
 		}
 		r.exhausted = true
 		return nil, io.EOF

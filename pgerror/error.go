@@ -21,6 +21,7 @@ const (
 	NumericValueOutOfRange           Code = "22003"
 	InvalidDatetimeFormat            Code = "22007"
 	DivisionByZero                   Code = "22012"
+	DatetimeFieldOverflow            Code = "22008"
 	InvalidTransactionState          Code = "25000"
 	ReadOnlySQLTransaction           Code = "25006"
 	InFailedSQLTransaction           Code = "25P02"

@@ -84,6 +84,8 @@ var shimFunctions = map[string]bool{
 	"regclass_oid": true, "regclass_text": true, "regtype_oid": true, "regtype_text": true,
 	"regnamespace_oid": true, "regnamespace_text": true, "regproc_text": true, "regrole_oid": true,
 	"regrole_text": true,
+	// Behind PostgreSQL's semantics of everyday operators and functions.
+	"divide_checked": true, "modulo_checked": true,
 }
 
 // ShimFunctions lists the functions the engine must define in ShimSchema.

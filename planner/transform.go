@@ -56,6 +56,7 @@ var queryTransforms = []Transform{
 	{Name: "catalog-functions", Apply: catalogFunctions},
 	{Name: "catalog-casts", Apply: catalogCasts},
 	{Name: "catalog-operators", Apply: catalogOperators},
+	{Name: "checked-division", Apply: checkedDivision},
 	{Name: "catalog-collations", Apply: catalogCollations},
 	{Name: "bytea-hex-literals", Apply: byteaHexLiterals},
 	{Name: "bc-date-literals", Apply: bcDateLiterals},
