@@ -173,6 +173,10 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		e.Close()
 		return nil, err
 	}
+	if err := registerPostgresFunctions(ctx, conn); err != nil {
+		e.Close()
+		return nil, err
+	}
 	if err := e.registerScanFunction(ctx, conn); err != nil {
 		e.Close()
 		return nil, err

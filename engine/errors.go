@@ -194,8 +194,10 @@ var engineMessages = []engineMessage{
 		}
 		return undefinedFunction(m[1]+"("+strings.Join(args, ", ")+")", identPosition(src, m[1]))
 	}},
-	{regexp.MustCompile(`^division by zero$`), func(_ []string, _ string) *pgerror.Error {
-		return &pgerror.Error{Code: pgerror.DivisionByZero, Message: "division by zero"}
+	// Raised on PostgreSQL's behalf (error() in a shim macro, a Go
+	// function): its SQLSTATE and words.
+	{regexp.MustCompile(`SQLSTATE ([0-9A-Z]{5}): (.*)$`), func(m []string, _ string) *pgerror.Error {
+		return &pgerror.Error{Code: pgerror.Code(m[1]), Message: m[2]}
 	}},
 }
 

@@ -85,7 +85,7 @@ var shimFunctions = map[string]bool{
 	"regnamespace_oid": true, "regnamespace_text": true, "regproc_text": true, "regrole_oid": true,
 	"regrole_text": true,
 	// Behind PostgreSQL's semantics of everyday operators and functions.
-	"divide_checked": true, "modulo_checked": true,
+	"divide_checked": true, "modulo_checked": true, "substr": true,
 }
 
 // ShimFunctions lists the functions the engine must define in ShimSchema.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pgdynamo/pgdynamo/catalog"
 	"github.com/pgdynamo/pgdynamo/pgerror"
+	"github.com/pgdynamo/pgdynamo/pgtypes"
 )
 
 // postgresNames resolves column references as PostgreSQL's parser does
@@ -43,19 +44,38 @@ type fromItem struct {
 	// resolved to (public for an unqualified dataset).
 	schema, relname string
 	aliased         bool
-	// columns are the item's column names; known is false when they
-	// cannot be worked out here.
-	columns []string
+	// columns are the item's columns; known is false when they cannot be
+	// worked out here.
+	columns []column
 	known   bool
 }
 
+// column is an output column: its name and PostgreSQL type ("" unknown).
+type column struct {
+	name, typ string
+}
+
 func (it *fromItem) has(col string) bool {
+	_, ok := it.column(col)
+	return ok
+}
+
+func (it *fromItem) column(name string) (column, bool) {
 	for _, c := range it.columns {
-		if c == col {
-			return true
+		if c.name == name {
+			return c, true
 		}
 	}
-	return false
+	return column{}, false
+}
+
+// columnNames returns the columns' names.
+func columnNames(cols []column) []string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = c.name
+	}
+	return out
 }
 
 // nameScope is one query level: its FROM items and the levels around it.
@@ -95,9 +115,9 @@ func (r *nameResolver) statement(n *pg.Node, parent *nameScope) error {
 	return nil
 }
 
-// selectStmt resolves sel's references and returns its output columns'
-// names (nil when unknown).
-func (r *nameResolver) selectStmt(sel *pg.SelectStmt, parent *nameScope) ([]string, error) {
+// selectStmt resolves sel's references, rewrites its expressions
+// (semantics.go) and returns its output columns (nil when unknown).
+func (r *nameResolver) selectStmt(sel *pg.SelectStmt, parent *nameScope) ([]column, error) {
 	if sel == nil {
 		return nil, nil
 	}
@@ -113,23 +133,15 @@ func (r *nameResolver) selectStmt(sel *pg.SelectStmt, parent *nameScope) ([]stri
 		if err != nil {
 			return nil, err
 		}
-		if _, err := r.selectStmt(sel.Rarg, parent); err != nil {
+		right, err := r.selectStmt(sel.Rarg, parent)
+		if err != nil {
 			return nil, err
 		}
 		// ORDER BY of a set operation names its output columns only.
-		return left, nil
+		return setOperationColumns(left, right), nil
 	}
 	if len(sel.ValuesLists) > 0 {
-		if err := r.exprs(sel.ValuesLists, parent, nil); err != nil {
-			return nil, err
-		}
-		names := make([]string, 0)
-		if l, ok := sel.ValuesLists[0].Node.(*pg.Node_List); ok {
-			for i := range l.List.Items {
-				names = append(names, fmt.Sprintf("column%d", i+1))
-			}
-		}
-		return names, nil
+		return r.valuesLists(sel.ValuesLists, parent)
 	}
 	sc := &nameScope{parent: parent, merged: map[string]bool{}}
 	for _, f := range sel.FromClause {
@@ -145,13 +157,11 @@ func (r *nameResolver) selectStmt(sel *pg.SelectStmt, parent *nameScope) ([]stri
 	}
 	// PostgreSQL's order: the target list, WHERE, HAVING, ORDER BY, GROUP
 	// BY, DISTINCT ON, windows, LIMIT.
-	if err := r.exprs(sel.TargetList, sc, nil); err != nil {
+	cols, err := r.targetList(sel.TargetList, sc)
+	if err != nil {
 		return nil, err
 	}
-	if err := r.expr(sel.WhereClause, sc, nil); err != nil {
-		return nil, err
-	}
-	if err := r.expr(sel.HavingClause, sc, nil); err != nil {
+	if err := r.exprs([]*pg.Node{sel.WhereClause, sel.HavingClause}, sc, nil); err != nil {
 		return nil, err
 	}
 	for _, group := range [][]*pg.Node{sel.SortClause, sel.GroupClause, sel.DistinctClause} {
@@ -162,12 +172,62 @@ func (r *nameResolver) selectStmt(sel *pg.SelectStmt, parent *nameScope) ([]stri
 	if err := r.exprs(sel.WindowClause, sc, nil); err != nil {
 		return nil, err
 	}
-	for _, n := range []*pg.Node{sel.LimitCount, sel.LimitOffset} {
-		if err := r.expr(n, sc, nil); err != nil {
-			return nil, err
-		}
+	if err := r.exprs([]*pg.Node{sel.LimitCount, sel.LimitOffset}, sc, nil); err != nil {
+		return nil, err
 	}
-	return r.outputNames(sel.TargetList, sc), nil
+	return cols, nil
+}
+
+// setOperationColumns are a set operation's columns: the left arm's names,
+// the arms' common types.
+func setOperationColumns(left, right []column) []column {
+	if left == nil {
+		return nil
+	}
+	out := append([]column(nil), left...)
+	for i := range out {
+		if right == nil || i >= len(right) {
+			out[i].typ = ""
+			continue
+		}
+		out[i].typ = commonType([]string{left[i].typ, right[i].typ})
+	}
+	return out
+}
+
+// valuesLists types a VALUES list's columns: column1, column2, ... of the
+// rows' common types.
+func (r *nameResolver) valuesLists(lists []*pg.Node, parent *nameScope) ([]column, error) {
+	var types [][]string
+	for _, l := range lists {
+		row, ok := l.Node.(*pg.Node_List)
+		if !ok {
+			continue
+		}
+		ts := make([]string, len(row.List.Items))
+		for i, item := range row.List.Items {
+			t, err := r.expr(item, parent, nil)
+			if err != nil {
+				return nil, err
+			}
+			ts[i] = t
+		}
+		types = append(types, ts)
+	}
+	if len(types) == 0 {
+		return nil, nil
+	}
+	cols := make([]column, len(types[0]))
+	for i := range cols {
+		var col []string
+		for _, row := range types {
+			if i < len(row) {
+				col = append(col, row[i])
+			}
+		}
+		cols[i] = column{name: fmt.Sprintf("column%d", i+1), typ: commonType(col)}
+	}
+	return cols, nil
 }
 
 func (r *nameResolver) withClause(w *pg.WithClause, parent *nameScope) error {
@@ -183,26 +243,28 @@ func (r *nameResolver) withClause(w *pg.WithClause, parent *nameScope) error {
 		if !ok {
 			continue
 		}
-		names, err := r.selectStmt(sub.SelectStmt, parent)
+		cols, err := r.selectStmt(sub.SelectStmt, parent)
 		if err != nil {
 			return err
 		}
-		if cols := stringsOf(cte.CommonTableExpr.Aliascolnames); len(cols) > 0 {
-			names = overlayNames(names, cols)
+		if alias := stringsOf(cte.CommonTableExpr.Aliascolnames); len(alias) > 0 {
+			cols = overlayNames(cols, alias)
 		}
-		item.columns, item.known = names, names != nil
+		item.columns, item.known = cols, cols != nil
 	}
 	return nil
 }
 
-// overlayNames renames the first columns of names as an alias column list
-// does; the rest keep their names.
-func overlayNames(names, alias []string) []string {
-	if names == nil || len(alias) > len(names) {
+// overlayNames renames the first columns as an alias column list does;
+// the rest keep their names.
+func overlayNames(cols []column, alias []string) []column {
+	if cols == nil || len(alias) > len(cols) {
 		return nil
 	}
-	out := append([]string(nil), names...)
-	copy(out, alias)
+	out := append([]column(nil), cols...)
+	for i, a := range alias {
+		out[i].name = a
+	}
 	return out
 }
 
@@ -228,29 +290,30 @@ func (r *nameResolver) fromItem(n *pg.Node, sc *nameScope) error {
 		if v.RangeSubselect.Lateral {
 			outer = sc
 		}
-		var names []string
+		var cols []column
 		if sub, ok := v.RangeSubselect.Subquery.GetNode().(*pg.Node_SelectStmt); ok {
 			var err error
-			if names, err = r.selectStmt(sub.SelectStmt, outer); err != nil {
+			if cols, err = r.selectStmt(sub.SelectStmt, outer); err != nil {
 				return err
 			}
 		}
 		item := &fromItem{}
 		if a := v.RangeSubselect.Alias; a != nil {
 			item.refname, item.aliased = a.Aliasname, true
-			if cols := stringsOf(a.Colnames); len(cols) > 0 {
-				names = overlayNames(names, cols)
+			if alias := stringsOf(a.Colnames); len(alias) > 0 {
+				cols = overlayNames(cols, alias)
 			}
 		}
-		item.columns, item.known = names, names != nil
+		item.columns, item.known = cols, cols != nil
 		sc.items = append(sc.items, item)
 	case *pg.Node_RangeFunction:
 		// Function arguments may name the items before them (LATERAL is
 		// implicit for functions).
-		if err := r.exprs(v.RangeFunction.Functions, sc, nil); err != nil {
+		item, err := r.functionItem(n, v.RangeFunction, sc)
+		if err != nil {
 			return err
 		}
-		sc.items = append(sc.items, functionItem(v.RangeFunction))
+		sc.items = append(sc.items, item)
 	case *pg.Node_JoinExpr:
 		j := v.JoinExpr
 		before := len(sc.items)
@@ -264,7 +327,7 @@ func (r *nameResolver) fromItem(n *pg.Node, sc *nameScope) error {
 			sc.merged[u] = true
 		}
 		sc.natural = sc.natural || j.IsNatural
-		if err := r.expr(j.Quals, sc, nil); err != nil {
+		if _, err := r.expr(j.Quals, sc, nil); err != nil {
 			return err
 		}
 		if j.Alias != nil {
@@ -286,7 +349,7 @@ func (r *nameResolver) relation(rv *pg.RangeVar) *fromItem {
 	if rv.Alias != nil {
 		item.refname, item.aliased = rv.Alias.Aliasname, true
 	}
-	alias := func(cols []string) {
+	alias := func(cols []column) {
 		if rv.Alias != nil && len(rv.Alias.Colnames) > 0 {
 			cols = overlayNames(cols, stringsOf(rv.Alias.Colnames))
 		}
@@ -314,9 +377,9 @@ func (r *nameResolver) relation(rv *pg.RangeVar) *fromItem {
 		}
 		if rel, ok := catalog.LookupSystemRelation(lookIn, rv.Relname); ok && !rel.Internal {
 			item.schema = lookIn
-			cols := make([]string, len(rel.Columns))
+			cols := make([]column, len(rel.Columns))
 			for i, c := range rel.Columns {
-				cols[i] = c.Name
+				cols[i] = column{name: c.Name, typ: pgTypeName(c.Type)}
 			}
 			alias(cols)
 			return item
@@ -324,142 +387,151 @@ func (r *nameResolver) relation(rv *pg.RangeVar) *fromItem {
 	}
 	if ds, ok := r.rw.catalog.Lookup(rv.Schemaname, rv.Relname); ok {
 		item.schema = ds.Schema
-		cols := make([]string, len(ds.Columns.Columns))
+		cols := make([]column, len(ds.Columns.Columns))
 		for i, c := range ds.Columns.Columns {
-			cols[i] = c.Name
+			cols[i] = column{name: c.Name}
+			if t, err := pgtypes.ForArrow(c.Field.Type); err == nil {
+				cols[i].typ = pgTypeName(t)
+			}
 		}
 		alias(cols)
 	}
 	return item
 }
 
+// pgTypeName is the planner's name for a pgtypes type: "text[]" for _text.
+func pgTypeName(t pgtypes.Type) string {
+	if t.IsArray() {
+		if elem, ok := pgtypes.TypeByOID(t.Elem); ok {
+			return elem.Name + "[]"
+		}
+	}
+	return t.Name
+}
+
 // setReturningColumns are the columns of the table functions FROM may
 // call, when the function does not name them by its own name.
-var setReturningColumns = map[string][]string{
-	"json_each": {"key", "value"}, "jsonb_each": {"key", "value"},
-	"json_each_text": {"key", "value"}, "jsonb_each_text": {"key", "value"},
+var setReturningColumns = map[string][]column{
+	"json_each": {{"key", "text"}, {"value", "json"}}, "jsonb_each": {{"key", "text"}, {"value", "jsonb"}},
+	"json_each_text": {{"key", "text"}, {"value", "text"}}, "jsonb_each_text": {{"key", "text"}, {"value", "text"}},
 }
 
 // functionItem is the item of a function in FROM: columns from its alias
 // list, else the one column PostgreSQL names after the alias or function.
-func functionItem(rf *pg.RangeFunction) *fromItem {
+func (r *nameResolver) functionItem(n *pg.Node, rf *pg.RangeFunction, sc *nameScope) (*fromItem, error) {
 	item := &fromItem{}
-	var fname string
-	if len(rf.Functions) == 1 {
-		if l, ok := rf.Functions[0].Node.(*pg.Node_List); ok && len(l.List.Items) > 0 {
-			if call, ok := l.List.Items[0].Node.(*pg.Node_FuncCall); ok {
-				fname = lastString(call.FuncCall.Funcname)
-			}
+	var fname, ftype string
+	var fargs []string
+	for _, f := range rf.Functions {
+		l, ok := f.Node.(*pg.Node_List)
+		if !ok || len(l.List.Items) == 0 {
+			continue
+		}
+		call, ok := l.List.Items[0].Node.(*pg.Node_FuncCall)
+		if !ok {
+			continue
+		}
+		t, args, err := r.fromFunction(call.FuncCall, sc)
+		if err != nil {
+			return nil, err
+		}
+		if len(rf.Functions) == 1 {
+			fname, ftype, fargs = lastString(call.FuncCall.Funcname), t, args
 		}
 	}
 	item.refname = fname
-	var cols []string
+	var cols []column
 	if fname == "json_tree" {
-		return item
+		return item, nil
 	}
 	if known, ok := setReturningColumns[fname]; ok {
 		cols = known
 	} else if fname != "" && !rf.IsRowsfrom {
-		cols = []string{fname}
+		cols = []column{{name: fname, typ: ftype}}
 	}
 	if a := rf.Alias; a != nil {
 		item.refname, item.aliased = a.Aliasname, true
-		if names := stringsOf(a.Colnames); len(names) > 0 {
-			cols = names
+		if alias := stringsOf(a.Colnames); len(alias) > 0 {
+			cols = overlayNames(cols, alias)
 		} else if _, multi := setReturningColumns[fname]; !multi && cols != nil {
-			cols = []string{a.Aliasname}
+			cols[0].name = a.Aliasname
 		}
 	}
 	if cols != nil && rf.Ordinality {
-		cols = append(append([]string(nil), cols...), "ordinality")
+		cols = append(append([]column(nil), cols...), column{name: "ordinality", typ: "int8"})
 	}
 	item.columns, item.known = cols, cols != nil && fname != ""
-	return item
+	if item.known {
+		r.tableFunction(n, rf, item, fargs)
+	}
+	return item, nil
 }
 
-// outputNames are the names of a target list's columns, as PostgreSQL
-// names them; nil when a star's expansion is unknown.
-func (r *nameResolver) outputNames(targets []*pg.Node, sc *nameScope) []string {
-	var names []string
+// targetList resolves and rewrites a target list and returns its columns
+// as PostgreSQL names and types them; nil when a star's expansion is
+// unknown. An expression about to be rewritten keeps the name PostgreSQL
+// gives it.
+func (r *nameResolver) targetList(targets []*pg.Node, sc *nameScope) ([]column, error) {
+	var cols []column
+	known := true
 	for _, t := range targets {
 		rt, ok := t.Node.(*pg.Node_ResTarget)
 		if !ok {
-			return nil
-		}
-		if rt.ResTarget.Name != "" {
-			names = append(names, rt.ResTarget.Name)
+			known = false
 			continue
 		}
 		if cr, ok := rt.ResTarget.Val.GetNode().(*pg.Node_ColumnRef); ok && isStar(rt.ResTarget.Val) {
+			if _, err := r.expr(rt.ResTarget.Val, sc, nil); err != nil {
+				return nil, err
+			}
 			qual := stringsOf(cr.ColumnRef.Fields)
 			for _, it := range sc.items {
 				if len(qual) > 0 && it.refname != qual[len(qual)-1] {
 					continue
 				}
 				if !it.known {
-					return nil
+					known = false
 				}
-				names = append(names, it.columns...)
+				cols = append(cols, it.columns...)
 			}
 			continue
 		}
-		name, _ := figureColname(rt.ResTarget.Val)
+		name := rt.ResTarget.Name
 		if name == "" {
-			name = "?column?"
+			name, _ = figureColname(rt.ResTarget.Val)
+			if name == "" {
+				name = "?column?"
+			}
 		}
-		names = append(names, name)
-	}
-	return names
-}
-
-func (r *nameResolver) exprs(nodes []*pg.Node, sc *nameScope, outputs map[string]bool) error {
-	for _, n := range nodes {
-		if err := r.expr(n, sc, outputs); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// expr resolves every column reference in n; subqueries are new levels
-// inside sc.
-func (r *nameResolver) expr(n *pg.Node, sc *nameScope, outputs map[string]bool) error {
-	if n == nil {
-		return nil
-	}
-	var err error
-	visit := func(n *pg.Node) bool {
+		before, _ := figureColname(rt.ResTarget.Val)
+		typ, err := r.expr(rt.ResTarget.Val, sc, nil)
 		if err != nil {
-			return false
+			return nil, err
 		}
-		switch v := n.Node.(type) {
-		case *pg.Node_SelectStmt:
-			_, err = r.selectStmt(v.SelectStmt, sc)
-			return false
-		case *pg.Node_ColumnRef:
-			err = r.columnRef(v.ColumnRef, sc, outputs)
-			return false
+		if after, _ := figureColname(rt.ResTarget.Val); rt.ResTarget.Name == "" && after != before {
+			// Rewritten: it keeps the name PostgreSQL gives it.
+			rt.ResTarget.Name = name
 		}
-		return true
+		cols = append(cols, column{name: name, typ: typ})
 	}
-	if visit(n) {
-		walk(n.ProtoReflect(), visit)
+	if !known {
+		return nil, nil
 	}
-	return err
+	return cols, nil
 }
 
-// columnRef checks one reference and drops the schema (and database) of
-// one that names its relation that way.
-func (r *nameResolver) columnRef(c *pg.ColumnRef, sc *nameScope, outputs map[string]bool) error {
+// columnRef checks one reference, drops the schema (and database) of one
+// that names its relation that way and returns the column's type.
+func (r *nameResolver) columnRef(c *pg.ColumnRef, sc *nameScope, outputs map[string]bool) (string, error) {
 	names := stringsOf(c.Fields)
 	star := isStar(&pg.Node{Node: &pg.Node_ColumnRef{ColumnRef: c}})
 	if len(names) != len(c.Fields)-boolInt(star) {
-		return nil // A_Indices and the like: not a plain name
+		return "", nil // A_Indices and the like: not a plain name
 	}
 	pos := r.rw.position(c.Location)
 	if len(names) == 4 && !star || len(names) == 3 && star {
 		if names[0] != r.rw.session().Database {
-			return &pgerror.Error{Code: pgerror.FeatureNotSupported, Position: pos,
+			return "", &pgerror.Error{Code: pgerror.FeatureNotSupported, Position: pos,
 				Message: "cross-database references are not implemented: " + dotted(names, star)}
 		}
 		names = names[1:]
@@ -473,7 +545,7 @@ func (r *nameResolver) columnRef(c *pg.ColumnRef, sc *nameScope, outputs map[str
 	case len(names) == 1:
 		return r.bareColumn(names[0], sc, outputs, pos)
 	}
-	return nil
+	return "", nil
 }
 
 func boolInt(b bool) int {
@@ -492,7 +564,7 @@ func dotted(names []string, star bool) string {
 }
 
 // qualified handles schema.table.column (and schema.table.*).
-func (r *nameResolver) qualified(c *pg.ColumnRef, names []string, sc *nameScope, pos int) error {
+func (r *nameResolver) qualified(c *pg.ColumnRef, names []string, sc *nameScope, pos int) (string, error) {
 	schema, table := names[0], names[1]
 	for s := sc; s != nil; s = s.parent {
 		for _, it := range s.items {
@@ -500,31 +572,35 @@ func (r *nameResolver) qualified(c *pg.ColumnRef, names []string, sc *nameScope,
 				continue
 			}
 			if it.aliased {
-				return &pgerror.Error{Code: pgerror.UndefinedTable, Position: pos,
+				return "", &pgerror.Error{Code: pgerror.UndefinedTable, Position: pos,
 					Message: fmt.Sprintf("invalid reference to FROM-clause entry for table %q", table),
 					Hint:    fmt.Sprintf("Perhaps you meant to reference the table alias %q.", it.refname)}
 			}
 			c.Fields = c.Fields[1:]
-			if len(names) == 3 && it.known && !it.has(names[2]) {
-				return missingColumn(table, names[2], sc, pos)
+			if len(names) < 3 {
+				return "", nil
 			}
-			return nil
+			col, ok := it.column(names[2])
+			if it.known && !ok {
+				return "", missingColumn(table, names[2], sc, pos)
+			}
+			return col.typ, nil
 		}
 	}
 	if r.refname(schema, sc) != nil || !sc.allKnown() {
 		// table.column.field, or a name the engine may know.
-		return nil
+		return "", nil
 	}
 	for s := sc; s != nil; s = s.parent {
 		for _, it := range s.items {
 			if it.relname == table || it.refname == table {
-				return &pgerror.Error{Code: pgerror.UndefinedTable, Position: pos,
+				return "", &pgerror.Error{Code: pgerror.UndefinedTable, Position: pos,
 					Message: fmt.Sprintf("invalid reference to FROM-clause entry for table %q", table),
 					Hint:    fmt.Sprintf("There is an entry for table %q, but it cannot be referenced from this part of the query.", table)}
 			}
 		}
 	}
-	return missingTable(table, pos)
+	return "", missingTable(table, pos)
 }
 
 // refname finds the innermost item called name.
@@ -540,59 +616,70 @@ func (r *nameResolver) refname(name string, sc *nameScope) *fromItem {
 }
 
 // tableColumn handles table.column (and table.*).
-func (r *nameResolver) tableColumn(names []string, sc *nameScope, pos int) error {
+func (r *nameResolver) tableColumn(names []string, sc *nameScope, pos int) (string, error) {
 	table := names[0]
 	if it := r.refname(table, sc); it != nil {
-		if len(names) == 2 && it.known && !it.has(names[1]) {
-			return missingColumn(table, names[1], sc, pos)
+		if len(names) < 2 {
+			return "", nil
 		}
-		return nil
+		col, ok := it.column(names[1])
+		if it.known && !ok {
+			return "", missingColumn(table, names[1], sc, pos)
+		}
+		return col.typ, nil
 	}
 	if !sc.allKnown() {
-		return nil
+		return "", nil
 	}
 	for s := sc; s != nil; s = s.parent {
 		for _, it := range s.items {
 			if it.relname == table && it.aliased {
-				return &pgerror.Error{Code: pgerror.UndefinedTable, Position: pos,
+				return "", &pgerror.Error{Code: pgerror.UndefinedTable, Position: pos,
 					Message: fmt.Sprintf("invalid reference to FROM-clause entry for table %q", table),
 					Hint:    fmt.Sprintf("Perhaps you meant to reference the table alias %q.", it.refname)}
 			}
 			if it.has(table) && len(names) == 2 {
-				return nil // column.field of a struct column
+				return "", nil // column.field of a struct column
 			}
 		}
 	}
-	return missingTable(table, pos)
+	return "", missingTable(table, pos)
 }
 
 // bareColumn handles an unqualified name.
-func (r *nameResolver) bareColumn(name string, sc *nameScope, outputs map[string]bool, pos int) error {
+func (r *nameResolver) bareColumn(name string, sc *nameScope, outputs map[string]bool, pos int) (string, error) {
 	for s := sc; s != nil; s = s.parent {
-		var found []*fromItem
+		var found []column
 		unknown := false
 		for _, it := range s.items {
 			if !it.known {
 				unknown = true
-			} else if it.has(name) {
-				found = append(found, it)
+			} else if col, ok := it.column(name); ok {
+				found = append(found, col)
 			}
 		}
 		if len(found) > 1 && !unknown && !s.merged[name] && !s.natural {
-			return &pgerror.Error{Code: pgerror.AmbiguousColumn, Position: pos,
+			return "", &pgerror.Error{Code: pgerror.AmbiguousColumn, Position: pos,
 				Message: fmt.Sprintf("column reference %q is ambiguous", name)}
 		}
+		if len(found) > 0 && !unknown {
+			typ := found[0].typ
+			if len(found) > 1 { // USING merged them: their common type
+				typ = commonType([]string{found[0].typ, found[1].typ})
+			}
+			return typ, nil
+		}
 		if len(found) > 0 || unknown {
-			return nil
+			return "", nil
 		}
 		if s == sc && outputs[name] {
-			return nil
+			return "", nil
 		}
 	}
 	if r.refname(name, sc) != nil {
-		return nil // a whole-row reference
+		return "", nil // a whole-row reference
 	}
-	return missingColumn("", name, sc, pos)
+	return "", missingColumn("", name, sc, pos)
 }
 
 func missingTable(table string, pos int) error {
@@ -622,7 +709,7 @@ func missingColumn(table, name string, sc *nameScope, pos int) error {
 			if penalty > best {
 				continue
 			}
-			for _, col := range it.columns {
+			for _, col := range columnNames(it.columns) {
 				d := levenshtein(col, name)
 				if d > len(name)/2 {
 					continue

@@ -28,7 +28,7 @@ func TestNamesResolveAsPostgres(t *testing.T) {
 		// Output names are visible to ORDER BY and GROUP BY.
 		{"SELECT id AS n FROM users GROUP BY n ORDER BY n", "SELECT id AS n FROM pgdynamo_scan('public.users', 'r1') users GROUP BY n ORDER BY n"},
 		{"SELECT a.id FROM users a JOIN orders b USING (id) WHERE id > 1", "SELECT a.id FROM pgdynamo_scan('public.users', 'r1') a JOIN pgdynamo_scan('public.orders', 'r2') b USING (id) WHERE id > 1"},
-		{"SELECT g FROM generate_series(1, 2) g", "SELECT g FROM generate_series(1, 2) g(g)"},
+		{"SELECT g FROM generate_series(1, 2) g", "SELECT g FROM LATERAL (SELECT generate_series::int4 AS generate_series FROM generate_series(1, 2)) g(g)"},
 	}
 	for _, tc := range tests {
 		stmts, err := p.Plan(tc.sql, "")
