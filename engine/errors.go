@@ -11,6 +11,7 @@ import (
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/pgdynamo/pgdynamo/pgerror"
+	"github.com/pgdynamo/pgdynamo/planner"
 )
 
 // duckCodes maps DuckDB's typed error classes to SQLSTATEs.
@@ -36,13 +37,24 @@ var duckCodes = map[duckdb.ErrorType]pgerror.Code{
 	duckdb.ErrorTypeParameterNotResolved: pgerror.DatatypeMismatch,
 }
 
+// clientText is what error messages may quote: the client's SQL, where a
+// position is looked up (never the rewritten query the engine ran, whose
+// text is dropped from every message), and its function calls as
+// PostgreSQL names them (planner.Statement.Signatures).
+type clientText struct {
+	sql        string
+	signatures map[string]string
+	tables     map[string]string
+}
+
+func textOf(p planner.Statement) clientText {
+	return clientText{sql: p.Source, signatures: p.Signatures, tables: p.ColumnTables}
+}
+
 // classify turns an engine error into a *pgerror.Error in PostgreSQL's
-// words where PostgreSQL has words for it (translate). source is the
-// client's SQL: a position is looked up there, never in the rewritten
-// query the engine ran, whose text is dropped from every message. A
-// cancelled or timed-out context explains an interrupt better than DuckDB
-// can.
-func classify(ctx context.Context, err error, source string) error {
+// words where PostgreSQL has words for it (translate). A cancelled or
+// timed-out context explains an interrupt better than DuckDB can.
+func classify(ctx context.Context, err error, source clientText) error {
 	if err == nil {
 		return nil
 	}
@@ -96,7 +108,7 @@ func dropContext(msg string) string {
 
 // pgTypeNames are PostgreSQL's names for the engine's types in messages.
 var pgTypeNames = map[string]string{
-	"INT8": "smallint", "INT16": "smallint", "INT32": "integer", "INT64": "bigint", "INT128": "numeric",
+	"INT8": "smallint", "INT16": "smallint", "INT32": "integer", "INT64": "bigint", "INT128": "uuid",
 	"TINYINT": "smallint", "SMALLINT": "smallint", "INTEGER": "integer", "BIGINT": "bigint", "HUGEINT": "numeric",
 	"UINT8": "smallint", "UINT16": "integer", "UINT32": "bigint", "UINT64": "numeric",
 	"FLOAT": "real", "DOUBLE": "double precision", "BOOL": "boolean", "BOOLEAN": "boolean",
@@ -123,64 +135,72 @@ func pgTypeName(duck string) string {
 type engineMessage struct {
 	re *regexp.Regexp
 	// rewrite builds the error from the submatches and the client's SQL.
-	rewrite func(m []string, source string) *pgerror.Error
+	rewrite func(m []string, source clientText) *pgerror.Error
 }
 
 // engineMessages are the engine errors a client meets in everyday SQL, in
 // PostgreSQL 15's words (the differential corpus compares them).
 var engineMessages = []engineMessage{
-	{regexp.MustCompile(`^Referenced column "([^"]*)" not found in FROM clause!`), func(m []string, src string) *pgerror.Error {
+	{regexp.MustCompile(`^Referenced column "([^"]*)" not found in FROM clause!`), func(m []string, src clientText) *pgerror.Error {
 		return &pgerror.Error{Code: pgerror.UndefinedColumn, Message: fmt.Sprintf("column %q does not exist", m[1]),
-			Position: identPosition(src, m[1])}
+			Position: identPosition(src.sql, m[1])}
 	}},
-	{regexp.MustCompile(`^(?:Table|Values list|Binding) "([^"]*)" does not have a column named "([^"]*)"`), func(m []string, src string) *pgerror.Error {
+	{regexp.MustCompile(`^(?:Table|Values list|Binding) "([^"]*)" does not have a column named "([^"]*)"`), func(m []string, src clientText) *pgerror.Error {
 		return &pgerror.Error{Code: pgerror.UndefinedColumn, Message: fmt.Sprintf("column %s.%s does not exist", m[1], m[2]),
-			Position: identPosition(src, m[1])}
+			Position: identPosition(src.sql, m[1])}
 	}},
-	{regexp.MustCompile(`^Referenced table "([^"]*)" not found!`), func(m []string, src string) *pgerror.Error {
+	{regexp.MustCompile(`^Referenced table "([^"]*)" not found!`), func(m []string, src clientText) *pgerror.Error {
 		return &pgerror.Error{Code: pgerror.UndefinedTable, Message: fmt.Sprintf("missing FROM-clause entry for table %q", m[1]),
-			Position: identPosition(src, m[1])}
+			Position: identPosition(src.sql, m[1])}
 	}},
-	{regexp.MustCompile(`^Ambiguous reference to column name "([^"]*)"`), func(m []string, src string) *pgerror.Error {
+	{regexp.MustCompile(`^Ambiguous reference to column name "([^"]*)"`), func(m []string, src clientText) *pgerror.Error {
 		return &pgerror.Error{Code: pgerror.AmbiguousColumn, Message: fmt.Sprintf("column reference %q is ambiguous", m[1]),
-			Position: identPosition(src, m[1])}
+			Position: identPosition(src.sql, m[1])}
 	}},
-	{regexp.MustCompile(`^column "([^"]*)" must appear in the GROUP BY clause`), func(m []string, src string) *pgerror.Error {
+	{regexp.MustCompile(`^column "([^"]*)" must appear in the GROUP BY clause`), func(m []string, src clientText) *pgerror.Error {
+		name := m[1]
+		if table := src.tables[name]; table != "" {
+			name = table + "." + name
+		}
 		return &pgerror.Error{Code: pgerror.GroupingError,
-			Message:  fmt.Sprintf("column %q must appear in the GROUP BY clause or be used in an aggregate function", m[1]),
-			Position: identPosition(src, m[1])}
+			Message:  fmt.Sprintf("column %q must appear in the GROUP BY clause or be used in an aggregate function", name),
+			Position: identPosition(src.sql, m[1])}
 	}},
-	{regexp.MustCompile(`^Could not convert string ['"](.*)['"] to ([A-Z0-9_]+(?:\(\d+,\d+\))?)$`), func(m []string, src string) *pgerror.Error {
+	{regexp.MustCompile(`^Could not convert string ['"](.*)['"] to ([A-Z0-9_]+(?:\(\d+,\d+\))?)$`), func(m []string, src clientText) *pgerror.Error {
 		return inputSyntax(pgerror.InvalidTextRepresentation, pgTypeName(m[2]), m[1], src)
 	}},
-	{regexp.MustCompile(`^invalid (date|timestamp) field format: "(.*)", expected format`), func(m []string, src string) *pgerror.Error {
+	{regexp.MustCompile(`^invalid (date|timestamp) field format: "(.*)", expected format`), func(m []string, src clientText) *pgerror.Error {
 		typ := "date"
 		if m[1] == "timestamp" {
 			typ = "timestamp"
 		}
 		return inputSyntax(pgerror.InvalidDatetimeFormat, typ, m[2], src)
 	}},
-	{regexp.MustCompile(`^(?:date|timestamp|time) field value out of range: "(.*?)"`), func(m []string, src string) *pgerror.Error {
+	{regexp.MustCompile(`^(?:date|timestamp|time) field value out of range: "(.*?)"`), func(m []string, src clientText) *pgerror.Error {
 		return &pgerror.Error{Code: pgerror.DatetimeFieldOverflow, Message: fmt.Sprintf("date/time field value out of range: %q", m[1]),
-			Position: literalPosition(src, m[1])}
+			Position: literalPosition(src.sql, m[1]), Hint: `Perhaps you need a different "datestyle" setting.`}
 	}},
-	{regexp.MustCompile(`^Malformed JSON at byte \d+ of input: (.*?)\.\s+Input: "(.*)"$`), func(m []string, src string) *pgerror.Error {
+	{regexp.MustCompile(`^Malformed JSON at byte \d+ of input: (.*?)\.\s+Input: "(.*)"$`), func(m []string, src clientText) *pgerror.Error {
 		return &pgerror.Error{Code: pgerror.InvalidTextRepresentation, Message: "invalid input syntax for type json",
-			Position: literalPosition(src, m[2])}
+			Position: literalPosition(src.sql, m[2])}
 	}},
-	{regexp.MustCompile(`^Overflow in (?:addition|subtraction|multiplication|division) of ([A-Z0-9]+) `), func(m []string, _ string) *pgerror.Error {
+	{regexp.MustCompile(`^Overflow in (?:addition|subtraction|multiplication|division) of ([A-Z0-9]+) `), func(m []string, _ clientText) *pgerror.Error {
 		return outOfRange(pgTypeName(m[1]))
 	}},
-	{regexp.MustCompile(`^Overflow in division of -?\d+ / -?\d+`), func(_ []string, _ string) *pgerror.Error {
+	{regexp.MustCompile(`^Overflow in division of -?\d+ / -?\d+`), func(_ []string, _ clientText) *pgerror.Error {
 		return outOfRange("bigint")
 	}},
-	{regexp.MustCompile(`^Type [A-Z0-9]+ with value .* can't be cast because the value is out of range for the destination type ([A-Z0-9]+)`), func(m []string, _ string) *pgerror.Error {
+	{regexp.MustCompile(`^Type [A-Z0-9]+ with value .* can't be cast because the value is out of range for the destination type ([A-Z0-9]+)`), func(m []string, _ clientText) *pgerror.Error {
 		return outOfRange(pgTypeName(m[1]))
 	}},
-	{regexp.MustCompile(`^Scalar Function with name (\S+) does not exist!`), func(m []string, src string) *pgerror.Error {
-		return undefinedFunction(m[1]+"(...)", identPosition(src, m[1]))
+	{regexp.MustCompile(`^Scalar Function with name (\S+) does not exist!`), func(m []string, src clientText) *pgerror.Error {
+		signature, ok := src.signatures[m[1]]
+		if !ok {
+			signature = m[1] + "(...)"
+		}
+		return undefinedFunction(signature, identPosition(src.sql, m[1]))
 	}},
-	{regexp.MustCompile(`^No function matches the given name and argument types '([^(']+)\(([^']*)\)'`), func(m []string, src string) *pgerror.Error {
+	{regexp.MustCompile(`^No function matches the given name and argument types '([^(']+)\(([^']*)\)'`), func(m []string, src clientText) *pgerror.Error {
 		args := strings.Split(m[2], ", ")
 		for i, a := range args {
 			args[i] = pgTypeName(a)
@@ -192,11 +212,11 @@ var engineMessages = []engineMessage{
 			return &pgerror.Error{Code: pgerror.UndefinedFunction, Message: fmt.Sprintf("operator does not exist: %s %s %s", args[0], m[1], args[1]),
 				Hint: "No operator matches the given name and argument types. You might need to add explicit type casts."}
 		}
-		return undefinedFunction(m[1]+"("+strings.Join(args, ", ")+")", identPosition(src, m[1]))
+		return undefinedFunction(m[1]+"("+strings.Join(args, ", ")+")", identPosition(src.sql, m[1]))
 	}},
 	// Raised on PostgreSQL's behalf (error() in a shim macro, a Go
 	// function): its SQLSTATE and words.
-	{regexp.MustCompile(`SQLSTATE ([0-9A-Z]{5}): (.*)$`), func(m []string, _ string) *pgerror.Error {
+	{regexp.MustCompile(`SQLSTATE ([0-9A-Z]{5}): (.*)$`), func(m []string, _ clientText) *pgerror.Error {
 		return &pgerror.Error{Code: pgerror.Code(m[1]), Message: m[2]}
 	}},
 }
@@ -212,14 +232,14 @@ func undefinedFunction(signature string, pos int) *pgerror.Error {
 		Hint: "No function matches the given name and argument types. You might need to add explicit type casts."}
 }
 
-func inputSyntax(code pgerror.Code, typ, value, src string) *pgerror.Error {
+func inputSyntax(code pgerror.Code, typ, value string, src clientText) *pgerror.Error {
 	return &pgerror.Error{Code: code, Message: fmt.Sprintf("invalid input syntax for type %s: %q", typ, value),
-		Position: literalPosition(src, value)}
+		Position: literalPosition(src.sql, value)}
 }
 
 // translate rewords msg as PostgreSQL would; nil when it has no words for
 // it.
-func translate(msg, source string) *pgerror.Error {
+func translate(msg string, source clientText) *pgerror.Error {
 	for _, em := range engineMessages {
 		if m := em.re.FindStringSubmatch(msg); m != nil {
 			return em.rewrite(m, source)

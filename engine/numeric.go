@@ -111,3 +111,52 @@ func roundRat(r *big.Rat, scale int) string {
 	}
 	return text
 }
+
+// numericVariance is numeric_stddev_internal: the variance (or standard
+// deviation) of n values whose sum is sum and sum of squares squares, as
+// PostgreSQL computes it for integers and numerics: the exact quotient at
+// select_div_scale's scale, its square root at the same scale; NULL for
+// no values (or one, for a sample).
+func numericVariance(sum, squares, count string, sample, stddev bool, maxScale int) (any, error) {
+	s, err := parseNumeric(sum)
+	if err != nil {
+		return nil, err
+	}
+	q, err := parseNumeric(squares)
+	if err != nil {
+		return nil, err
+	}
+	n, ok := new(big.Rat).SetString(count)
+	if !ok {
+		return nil, fmt.Errorf("invalid count %q", count)
+	}
+	if n.Sign() == 0 || sample && n.Cmp(big.NewRat(1, 1)) <= 0 {
+		return nil, nil
+	}
+	numerator := new(big.Rat).Sub(new(big.Rat).Mul(n, q.value), new(big.Rat).Mul(s.value, s.value))
+	if numerator.Sign() <= 0 {
+		return "0", nil
+	}
+	denominator := new(big.Rat).Set(n)
+	if sample {
+		denominator.Mul(denominator, new(big.Rat).Sub(n, big.NewRat(1, 1)))
+	} else {
+		denominator.Mul(denominator, n)
+	}
+	num, _ := parseNumeric(numerator.FloatString(0))
+	if !numerator.IsInt() {
+		num, _ = parseNumeric(numerator.FloatString(2 * s.dscale))
+	}
+	den, _ := parseNumeric(denominator.FloatString(0))
+	scale := min(divScale(num, den), maxScale)
+	variance := new(big.Rat).Quo(numerator, denominator)
+	if !stddev {
+		return roundRat(variance, scale), nil
+	}
+	// The square root to well beyond the scale, then rounded to it.
+	prec := uint(64 + 4*(scale+40))
+	root := new(big.Float).SetPrec(prec).SetRat(variance)
+	root.Sqrt(root)
+	exact, _ := root.Rat(nil)
+	return roundRat(exact, scale), nil
+}

@@ -30,3 +30,27 @@ func TestNumericDivide(t *testing.T) {
 		t.Errorf("1 / 3.0 at scale 16: %s", got)
 	}
 }
+
+// TestNumericVariance checks stddev and variance of integers against
+// PostgreSQL 15's answers for the values 1, 2 and 3.
+func TestNumericVariance(t *testing.T) {
+	got, err := numericVariance("6", "14", "3", true, false, 16) // 1, 2, 3
+	if err != nil || got != "1.0000000000000000" {
+		t.Errorf("var_samp(1,2,3) = %v, %v; PostgreSQL: 1.00000000000000000000 (at scale 16 here)", got, err)
+	}
+	got, _ = numericVariance("6", "14", "3", true, true, 1000)
+	if got != "1.00000000000000000000" {
+		t.Errorf("stddev_samp(1,2,3) = %v; PostgreSQL: 1.00000000000000000000", got)
+	}
+	got, _ = numericVariance("6", "14", "3", false, false, 1000)
+	if got != "0.66666666666666666667" {
+		t.Errorf("var_pop(1,2,3) = %v; PostgreSQL: 0.66666666666666666667", got)
+	}
+	got, _ = numericVariance("6", "14", "3", false, true, 1000)
+	if got != "0.81649658092772603273" {
+		t.Errorf("stddev_pop(1,2,3) = %v; PostgreSQL: 0.81649658092772603273", got)
+	}
+	if got, _ := numericVariance("5", "25", "1", true, false, 16); got != nil {
+		t.Errorf("var_samp of one value = %v, want NULL", got)
+	}
+}

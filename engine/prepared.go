@@ -67,7 +67,7 @@ func (s *Session) Prepare(ctx context.Context, sql string, paramOIDs []uint32) (
 		// Parameters of the cursor's query are typed as in a query; DECLARE
 		// itself returns no rows.
 		if err := s.describeQuery(ctx, p, paramOIDs); err != nil {
-			return nil, classify(ctx, err, sql)
+			return nil, classify(ctx, err, textOf(*p.plan))
 		}
 		p.schema = nil
 		return p, nil
@@ -85,7 +85,7 @@ func (s *Session) Prepare(ctx context.Context, sql string, paramOIDs []uint32) (
 		return p, nil
 	}
 	if err := s.describeQuery(ctx, p, paramOIDs); err != nil {
-		return nil, classify(ctx, err, sql)
+		return nil, classify(ctx, err, textOf(*p.plan))
 	}
 	return p, nil
 }

@@ -287,7 +287,7 @@ func (s *Session) runQuery(ctx context.Context, p planner.Statement, args []any)
 	}
 	qs := newQueryState(ctx, p, args)
 	s.engine.running.Store(p.ID, qs)
-	r := &queryResult{ctx: ctx, cancel: cancel, qs: qs, engine: s.engine, id: p.ID, source: p.Source}
+	r := &queryResult{ctx: ctx, cancel: cancel, qs: qs, engine: s.engine, id: p.ID, source: textOf(p)}
 
 	err := s.conn.Raw(func(dc any) error {
 		conn, ok := dc.(*duckdb.Conn)
@@ -315,7 +315,7 @@ func (s *Session) runQuery(ctx context.Context, p planner.Statement, args []any)
 		return r.start()
 	})
 	if err != nil {
-		err = classify(ctx, err, p.Source)
+		err = classify(ctx, err, textOf(p))
 		r.Close()
 		return nil, err
 	}
@@ -370,7 +370,7 @@ type queryResult struct {
 	engine *Engine
 	id     string
 	// source is the client's SQL, where error positions point.
-	source string
+	source clientText
 
 	raw    mapping.Connection
 	stmt   *duckdb.Stmt

@@ -85,7 +85,9 @@ var shimFunctions = map[string]bool{
 	"regnamespace_oid": true, "regnamespace_text": true, "regproc_text": true, "regrole_oid": true,
 	"regrole_text": true,
 	// Behind PostgreSQL's semantics of everyday operators and functions.
-	"divide_checked": true, "modulo_checked": true, "substr": true,
+	"divide_checked": true, "modulo_checked": true, "substr": true, "json_typeof": true, "quote_nullable": true,
+	"overlay": true, "encode": true, "decode": true, "initcap": true, "div": true, "width_bucket": true,
+	"array_remove": true, "array_replace": true, "array_ndims": true, "array_length": true, "pg_typeof": true,
 }
 
 // ShimFunctions lists the functions the engine must define in ShimSchema.

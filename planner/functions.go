@@ -46,9 +46,12 @@ func (r *nameResolver) funcCall(n *pg.Node, call *pg.FuncCall, sc *nameScope, ou
 	if !ok {
 		return "", nil
 	}
+	r.rw.signature(name, args)
 	f, result, ok := resolveFunction(name, args)
-	if !ok && len(args) == 0 && call.AggStar {
-		f, result, ok = resolveFunction(name, nil)
+	if ok {
+		if err := r.castUnknownArgs(call.Args, args, f); err != nil {
+			return "", err
+		}
 	}
 	// TRIM(...), SUBSTRING(... FROM ...) and the like deparse back to
 	// their syntax, which the engine parses: their names stay.
@@ -77,7 +80,7 @@ func (r *nameResolver) funcCall(n *pg.Node, call *pg.FuncCall, sc *nameScope, ou
 
 // sqlSyntaxRewrites are the rewrites that apply to a call written in SQL
 // syntax too (EXTRACT(... FROM ...), SUBSTRING(... FROM ... FOR ...)).
-var sqlSyntaxRewrites = map[string]bool{"extract": true, "substring": true}
+var sqlSyntaxRewrites = map[string]bool{"extract": true, "substring": true, "overlay": true}
 
 // engineSameType are functions whose engine result has PostgreSQL's type
 // already: their calls are not cast, which keeps the engine's SQL
@@ -153,6 +156,32 @@ func init() {
 		c.replace(castNode(call(NumericDivide, sum, count), decimalType(38, NumericScale)))
 		return "numeric", true
 	}
+	for name, kind := range map[string][2]bool{
+		"stddev": {true, true}, "stddev_samp": {true, true}, "stddev_pop": {false, true},
+		"variance": {true, false}, "var_samp": {true, false}, "var_pop": {false, false},
+	} {
+		sample, stddev := kind[0], kind[1]
+		functionRewrites[name] = func(c *callSite) (string, bool) {
+			if len(c.args) != 1 || !(isInteger(c.args[0]) || c.args[0] == "numeric") {
+				return "", false
+			}
+			// PostgreSQL computes them in numeric, exactly.
+			x := c.arg(0)
+			if isInteger(c.args[0]) {
+				x = castNode(x, decimalType(38, 0))
+			}
+			sum := castNodeTo(c.with("sum", x), "text")
+			squares := castNodeTo(c.with("sum", binary("*", x, x)), "text")
+			count := castNodeTo(c.with("count", c.arg(0)), "text")
+			c.replace(castNode(call(NumericVariance, sum, squares, count, boolConst(sample), boolConst(stddev)),
+				decimalType(38, NumericScale)))
+			return "numeric", true
+		}
+	}
+	functionRewrites["to_hex"] = func(c *callSite) (string, bool) {
+		c.replace(c.with("lower", c.with("to_hex", c.call.Args...)))
+		return "text", true
+	}
 	functionRewrites["sum"] = func(c *callSite) (string, bool) {
 		if len(c.args) == 1 && c.args[0] == "int8" {
 			// The engine's int128 divides as an integer; numeric does not.
@@ -223,6 +252,73 @@ func init() {
 		return "text", true
 	}
 	functionRewrites["substr"], functionRewrites["substring"] = substr, substr
+	functionRewrites["overlay"] = func(c *callSite) (string, bool) {
+		if len(c.args) < 3 || typeCategory(c.args[0]) != 'S' && c.args[0] != "unknown" {
+			return "", false
+		}
+		c.replace(c.shim("overlay", c.call.Args...))
+		return "text", true
+	}
+	functionRewrites["to_char"] = func(c *callSite) (string, bool) {
+		if len(c.args) != 2 {
+			return "", false
+		}
+		switch t := c.args[0]; {
+		case t == "timestamp":
+			c.replace(c.with(ToCharTimestamp, c.arg(0), c.arg(1)))
+		case t == "timestamptz" || t == "date":
+			c.replace(c.with(ToCharTimestamptz, castNodeTo(c.arg(0), "timestamptz"), c.arg(1), str(c.r.timeZone())))
+		case typeCategory(t) == 'N':
+			c.replace(c.with(ToCharNumber, castNodeTo(c.arg(0), "text"), c.arg(1)))
+		default:
+			return "", false
+		}
+		return "text", true
+	}
+	functionRewrites["to_date"] = func(c *callSite) (string, bool) {
+		if len(c.args) != 2 {
+			return "", false
+		}
+		c.replace(c.with(ToDate, c.call.Args...))
+		return "date", true
+	}
+	functionRewrites["to_timestamp"] = func(c *callSite) (string, bool) {
+		if len(c.args) != 2 {
+			return "", false // to_timestamp(epoch) is the engine's
+		}
+		c.replace(c.with(ToTimestamp, c.arg(0), c.arg(1), str(c.r.timeZone())))
+		return "timestamptz", true
+	}
+	functionRewrites["regexp_match"] = func(c *callSite) (string, bool) {
+		if len(c.args) != 2 {
+			return "", false
+		}
+		c.replace(c.with(RegexpMatch, c.call.Args...))
+		return "text[]", true
+	}
+	for _, j := range []string{"hours", "days", "interval"} {
+		name := JustifyPrefix + j
+		functionRewrites["justify_"+j] = func(c *callSite) (string, bool) {
+			c.replace(c.with(name, c.call.Args...))
+			return "interval", true
+		}
+	}
+	functionRewrites["pg_typeof"] = func(c *callSite) (string, bool) {
+		if len(c.args) != 1 {
+			return "", false
+		}
+		if t := c.args[0]; t != "" && t != "record" {
+			// The argument stays evaluated: an aggregate in it makes the
+			// query an aggregate one.
+			name := str(typeDisplayName(t))
+			isNull := &pg.Node{Node: &pg.Node_NullTest{NullTest: &pg.NullTest{Arg: c.arg(0), Nulltesttype: pg.NullTestType_IS_NULL, Location: -1}}}
+			c.replace(caseWhen(isNull, name, str(typeDisplayName(t))))
+		} else {
+			// The engine's type, named as PostgreSQL names it.
+			c.replace(c.shim("pg_typeof", c.arg(0)))
+		}
+		return "text", true
+	}
 	functionRewrites["extract"] = func(c *callSite) (string, bool) { return c.extract("numeric") }
 	functionRewrites["date_part"] = func(c *callSite) (string, bool) { return c.extract("float8") }
 }
@@ -293,4 +389,60 @@ func micros(us *pg.Node, scale int) *pg.Node {
 	return &pg.Node{Node: &pg.Node_AExpr{AExpr: &pg.A_Expr{Kind: pg.A_Expr_Kind_AEXPR_OP, Name: strNodes("*"),
 		Lexpr: castNode(us, decimalType(38, 0)), Rexpr: &pg.Node{Node: &pg.Node_AConst{AConst: &pg.A_Const{
 			Val: &pg.A_Const_Fval{Fval: &pg.Float{Fval: factor}}, Location: -1}}}, Location: -1}}}
+}
+
+// literalTargets are the parameter types an untyped string constant is
+// cast to, as PostgreSQL coerces it: the engine would otherwise leave it
+// a string (generate_series(..., '1 day')) or read it its own way.
+func literalTarget(t string) bool {
+	return engineTypes[t] || t == "numeric" || t == "json"
+}
+
+// castUnknownArgs casts the untyped string constants among args to the
+// parameter types of the signature PostgreSQL chose, checking them as its
+// input functions do.
+func (r *nameResolver) castUnknownArgs(nodes []*pg.Node, types []string, f FunctionType) error {
+	for i, t := range types {
+		if t != "unknown" || i >= len(nodes) {
+			continue
+		}
+		p := paramAt(f, i)
+		if err := r.castLiteral(nodes[i], p); err != nil {
+			return err
+		}
+		if literalTarget(p) {
+			types[i] = p
+		}
+	}
+	return nil
+}
+
+// castLiteral casts n, when it is a string constant, to t.
+func (r *nameResolver) castLiteral(n *pg.Node, t string) error {
+	c, ok := n.GetNode().(*pg.Node_AConst)
+	if !ok || !literalTarget(t) {
+		return nil
+	}
+	if _, ok := c.AConst.Val.(*pg.A_Const_Sval); !ok {
+		return nil
+	}
+	if err := r.checkLiteral(c.AConst, t); err != nil {
+		return err
+	}
+	n.Node = castNodeTo(n, t).Node
+	return nil
+}
+
+// timeZone is the session's TimeZone, where timestamptz values print.
+func (r *nameResolver) timeZone() string {
+	for _, s := range r.rw.session().Settings {
+		if strings.EqualFold(s.Name, "TimeZone") {
+			return s.Value
+		}
+	}
+	return "UTC"
+}
+
+func boolConst(b bool) *pg.Node {
+	return &pg.Node{Node: &pg.Node_AConst{AConst: &pg.A_Const{Val: &pg.A_Const_Boolval{Boolval: &pg.Boolean{Boolval: b}}, Location: -1}}}
 }

@@ -414,6 +414,9 @@ func pgTypeName(t pgtypes.Type) string {
 var setReturningColumns = map[string][]column{
 	"json_each": {{"key", "text"}, {"value", "json"}}, "jsonb_each": {{"key", "text"}, {"value", "jsonb"}},
 	"json_each_text": {{"key", "text"}, {"value", "text"}}, "jsonb_each_text": {{"key", "text"}, {"value", "text"}},
+	// Functions with one OUT parameter name their column after it.
+	"json_array_elements": {{"value", "json"}}, "jsonb_array_elements": {{"value", "jsonb"}},
+	"json_array_elements_text": {{"value", "text"}}, "jsonb_array_elements_text": {{"value", "text"}},
 }
 
 // functionItem is the item of a function in FROM: columns from its alias
@@ -650,13 +653,18 @@ func (r *nameResolver) tableColumn(names []string, sc *nameScope, pos int) (stri
 func (r *nameResolver) bareColumn(name string, sc *nameScope, outputs map[string]bool, pos int) (string, error) {
 	for s := sc; s != nil; s = s.parent {
 		var found []column
+		var owner string
 		unknown := false
 		for _, it := range s.items {
 			if !it.known {
 				unknown = true
 			} else if col, ok := it.column(name); ok {
 				found = append(found, col)
+				owner = it.refname
 			}
+		}
+		if len(found) == 1 {
+			r.rw.columnOf(name, owner)
 		}
 		if len(found) > 1 && !unknown && !s.merged[name] && !s.natural {
 			return "", &pgerror.Error{Code: pgerror.AmbiguousColumn, Position: pos,
@@ -677,7 +685,7 @@ func (r *nameResolver) bareColumn(name string, sc *nameScope, outputs map[string
 		}
 	}
 	if r.refname(name, sc) != nil {
-		return "", nil // a whole-row reference
+		return "record", nil // a whole-row reference
 	}
 	return "", missingColumn("", name, sc, pos)
 }

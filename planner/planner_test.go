@@ -78,7 +78,7 @@ func TestPlanRewritesQueries(t *testing.T) {
 		{"BC dates keep their era", "SELECT '0044-03-15 BC'::date AS d, '0101-01-01 00:00:00Z BC'::timestamptz AS t, '2024-01-01'::date AS a",
 			"SELECT '0044-03-15 (BC)'::date AS d, '0101-01-01 (BC) 00:00:00Z'::timestamptz AS t, '2024-01-01'::date AS a", 0},
 		{"jsonb reads as json", "SELECT '{}'::jsonb AS j",
-			"SELECT '{}'::json AS j", 0},
+			"SELECT pgdynamo_jsonb('{}'::text)::json AS j", 0},
 		{"json path operators", `SELECT metadata #>> '{signup,source}' AS s, addresses #> '{0, city}' AS c FROM users`,
 			`SELECT json_extract_string(metadata, '$."signup"."source"') AS s, json_extract(addresses, '$[0]."city"') AS c FROM pgdynamo_scan('public.users', 'r1') users`, 1},
 		{"bytea hex literals decode as PostgreSQL does", `SELECT '\x0aff'::bytea AS b, 'x'::bytea AS e`,

@@ -119,7 +119,12 @@ func (r *nameResolver) expr(n *pg.Node, sc *nameScope, outputs map[string]bool) 
 	case *pg.Node_SqlvalueFunction:
 		return sqlValueFunctionTypes[v.SqlvalueFunction.Op], nil
 	case *pg.Node_GroupingFunc:
-		return "int4", r.children(n, sc, outputs)
+		if err := r.children(n, sc, outputs); err != nil {
+			return "", err
+		}
+		// The engine's grouping() is a bigint.
+		n.Node = castNodeTo(n, "int4").Node
+		return "int4", nil
 	}
 	return "", r.children(n, sc, outputs)
 }
@@ -237,6 +242,9 @@ func (r *nameResolver) typeCast(n *pg.Node, tc *pg.TypeCast, sc *nameScope, outp
 		}
 	case to == "time" && from == "timestamptz":
 		tc.Arg = castNodeTo(tc.Arg, "timestamp")
+	case to == "jsonb":
+		// jsonb prints normalised: keys sorted, ", " and ": ".
+		n.Node = asJSONB(castNodeTo(tc.Arg, "text")).Node
 	}
 	return to, nil
 }
@@ -319,11 +327,51 @@ func (r *nameResolver) aExpr(n *pg.Node, e *pg.A_Expr, sc *nameScope, outputs ma
 	default:
 		return "bool", nil
 	}
+	// An untyped string constant takes the other operand's type, as
+	// PostgreSQL's operator resolution makes it: 1 + 'a' is an integer
+	// input error, not a string.
+	if l == "unknown" && rt != "unknown" && typeCategory(rt) != 'S' && typeCategory(rt) != 'A' {
+		if err := r.castLiteral(e.Lexpr, rt); err != nil {
+			return "", err
+		}
+		if literalTarget(rt) {
+			l = rt
+		}
+	}
+	if rt == "unknown" && l != "unknown" && typeCategory(l) != 'S' && typeCategory(l) != 'A' && !jsonOperators[op] {
+		if err := r.castLiteral(e.Rexpr, l); err != nil {
+			return "", err
+		}
+		if literalTarget(l) {
+			rt = l
+		}
+	}
 	t := operatorType(op, l, rt)
+	unary := map[string]string{"|/": "sqrt", "||/": "cbrt", "@": "abs"}
 	switch {
+	case e.Lexpr == nil && unary[op] != "":
+		n.Node = call(unary[op], e.Rexpr).Node
 	case op == "#" && e.Lexpr != nil:
 		// Bitwise XOR: the engine's xor().
 		n.Node = &pg.Node_FuncCall{FuncCall: &pg.FuncCall{Funcname: strNodes("xor"), Args: []*pg.Node{e.Lexpr, e.Rexpr}, Location: e.Location}}
+	case t == "float8" && (l == "float4") != (rt == "float4"):
+		// float4 with another number computes in float8.
+		if l == "float4" {
+			e.Lexpr = castNodeTo(e.Lexpr, "float8")
+		} else {
+			e.Rexpr = castNodeTo(e.Rexpr, "float8")
+		}
+	case op == "?" && (l == "json" || l == "jsonb"):
+		if key, ok := textConstant(e.Rexpr); ok {
+			// The engine reads ? as a parameter: a key test of its own.
+			n.Node = call("json_exists", castNodeTo(e.Lexpr, "json"), pg.MakeAConstStrNode(`$."`+strings.ReplaceAll(key, `"`, `\"`)+`"`, -1)).Node
+		}
+	case (op == "@>" || op == "<@") && (l == "json" || l == "jsonb"):
+		whole, part := e.Lexpr, e.Rexpr
+		if op == "<@" {
+			whole, part = part, whole
+		}
+		n.Node = call("json_contains", castNodeTo(whole, "json"), castNodeTo(part, "json")).Node
 	case op == "/" && t == "numeric":
 		// The engine divides decimals in floating point.
 		n.Node = castNode(&pg.Node{Node: &pg.Node_FuncCall{FuncCall: &pg.FuncCall{
@@ -341,6 +389,10 @@ func (r *nameResolver) aExpr(n *pg.Node, e *pg.A_Expr, sc *nameScope, outputs ma
 // NumericDivide is the engine function that divides two numbers given as
 // text exactly, with PostgreSQL's rounding (engine/pgfunctions.go).
 const NumericDivide = "pgdynamo_numeric_div"
+
+// NumericVariance is the engine function behind stddev and variance of
+// integers and numerics (engine/numeric.go).
+const NumericVariance = "pgdynamo_numeric_variance"
 
 // similarTo rewrites x SIMILAR TO 'constant' as a full regular expression
 // match of PostgreSQL's translation of the pattern (% is .*, _ is .); the
@@ -388,3 +440,19 @@ func similarTo(n *pg.Node, e *pg.A_Expr) {
 }
 
 func regexpQuote(c byte) string { return `\` + string(c) }
+
+// jsonOperators take a key or path on their right, not a json value.
+var jsonOperators = map[string]bool{"->": true, "->>": true, "#>": true, "#>>": true, "?": true, "?|": true, "?&": true, "-": true}
+
+// textConstant is n's value when it is a string constant.
+func textConstant(n *pg.Node) (string, bool) {
+	c, ok := n.GetNode().(*pg.Node_AConst)
+	if !ok {
+		return "", false
+	}
+	sv, ok := c.AConst.Val.(*pg.A_Const_Sval)
+	if !ok {
+		return "", false
+	}
+	return sv.Sval.Sval, true
+}

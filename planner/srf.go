@@ -79,7 +79,12 @@ func (r *nameResolver) fromFunction(fc *pg.FuncCall, sc *nameScope) (string, []s
 	if !ok {
 		return "", args, nil
 	}
-	_, result, _ := resolveFunction(name, args)
+	f, result, ok := resolveFunction(name, args)
+	if ok {
+		if err := r.castUnknownArgs(fc.Args, args, f); err != nil {
+			return "", nil, err
+		}
+	}
 	return result, args, nil
 }
 

@@ -28,6 +28,41 @@ type rewrite struct {
 	idPrefix string
 	// paramTypes is what paramCastTypes found.
 	paramTypes map[int]string
+	// signatures are the statement's function calls as PostgreSQL names
+	// them in errors ("nosuch(integer)"), by function name.
+	signatures map[string]string
+	// columnTables are the FROM items unqualified column names belong to,
+	// "" for a name of several.
+	columnTables map[string]string
+}
+
+// columnOf records that the unqualified column name is table's.
+func (rw *rewrite) columnOf(name, table string) {
+	if rw.columnTables == nil {
+		rw.columnTables = map[string]string{}
+	}
+	if prev, seen := rw.columnTables[name]; seen && prev != table {
+		table = ""
+	}
+	rw.columnTables[name] = table
+}
+
+// signature records a call of name with args' types for error messages;
+// a call with an argument of unknown type is not recorded.
+func (rw *rewrite) signature(name string, args []string) {
+	names := make([]string, len(args))
+	for i, a := range args {
+		if a == "" {
+			return
+		}
+		names[i] = typeDisplayName(a)
+	}
+	if rw.signatures == nil {
+		rw.signatures = map[string]string{}
+	}
+	if _, seen := rw.signatures[name]; !seen {
+		rw.signatures[name] = name + "(" + strings.Join(names, ", ") + ")"
+	}
 }
 
 // Transform is one named, tested rewrite of a statement's AST.
@@ -104,6 +139,8 @@ func (p *Planner) planQuery(source, id string) (Statement, error) {
 	st.SQL = out
 	st.Scans = rw.scans
 	st.ParamTypes = rw.paramTypes
+	st.Signatures = rw.signatures
+	st.ColumnTables = rw.columnTables
 	return st, nil
 }
 

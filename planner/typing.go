@@ -1,7 +1,6 @@
 package planner
 
 import (
-	"math"
 	"strconv"
 	"strings"
 
@@ -402,8 +401,21 @@ func resolveResult(f FunctionType, args []string) string {
 	return ""
 }
 
-// fitsInt4 reports whether a constant's text is an int4.
-func fitsInt4(s string) bool {
-	n, err := strconv.ParseInt(s, 10, 64)
-	return err == nil && n >= math.MinInt32 && n <= math.MaxInt32
+// displayNames are format_type's names, which PostgreSQL's messages use.
+var displayNames = map[string]string{
+	"int2": "smallint", "int4": "integer", "int8": "bigint", "float4": "real", "float8": "double precision",
+	"bool": "boolean", "varchar": "character varying", "bpchar": "character", "time": "time without time zone",
+	"timetz": "time with time zone", "timestamp": "timestamp without time zone",
+	"timestamptz": "timestamp with time zone",
+}
+
+// typeDisplayName is a type as PostgreSQL's messages name it.
+func typeDisplayName(t string) string {
+	if strings.HasSuffix(t, "[]") {
+		return typeDisplayName(strings.TrimSuffix(t, "[]")) + "[]"
+	}
+	if d, ok := displayNames[t]; ok {
+		return d
+	}
+	return t
 }
