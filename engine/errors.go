@@ -74,7 +74,7 @@ func classify(ctx context.Context, err error, source clientText) error {
 		if !ok {
 			code = pgerror.InternalError
 		}
-		msg := dropContext(trimDuckPrefix(de.Msg))
+		msg := hideRewrite(dropContext(trimDuckPrefix(de.Msg)))
 		if t := translate(msg, source); t != nil {
 			t.Err = err
 			return t
@@ -104,6 +104,25 @@ func dropContext(msg string) string {
 		return ""
 	}
 	return strings.TrimRight(msg, "\n ")
+}
+
+// rewriteNames are the planner's names a message may quote from the
+// rewritten query, and what the client wrote instead.
+var rewriteNames = []struct {
+	re   *regexp.Regexp
+	with string
+}{
+	{regexp.MustCompile(planner.ScanFunction + `\('([^']*)', '[^']*'\)`), "$1"},
+	{regexp.MustCompile(regexp.QuoteMeta(planner.ShimSchema) + `\.`), ""},
+}
+
+// hideRewrite puts the client's names back where a message quotes the
+// rewritten query.
+func hideRewrite(msg string) string {
+	for _, r := range rewriteNames {
+		msg = r.re.ReplaceAllString(msg, r.with)
+	}
+	return msg
 }
 
 // pgTypeNames are PostgreSQL's names for the engine's types in messages.

@@ -590,8 +590,9 @@ func (r *nameResolver) qualified(c *pg.ColumnRef, names []string, sc *nameScope,
 			return col.typ, nil
 		}
 	}
-	if r.refname(schema, sc) != nil || !sc.allKnown() {
-		// table.column.field, or a name the engine may know.
+	if r.refname(schema, sc) != nil || !sc.allKnown() || r.isColumn(schema, sc) {
+		// table.column.field, column.field.field (the engine reads a map
+		// column's fields so), or a name the engine may know.
 		return "", nil
 	}
 	for s := sc; s != nil; s = s.parent {
@@ -604,6 +605,18 @@ func (r *nameResolver) qualified(c *pg.ColumnRef, names []string, sc *nameScope,
 		}
 	}
 	return "", missingTable(table, pos)
+}
+
+// isColumn reports whether name is a column of an item in scope.
+func (r *nameResolver) isColumn(name string, sc *nameScope) bool {
+	for s := sc; s != nil; s = s.parent {
+		for _, it := range s.items {
+			if it.has(name) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // refname finds the innermost item called name.

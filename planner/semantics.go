@@ -243,8 +243,13 @@ func (r *nameResolver) typeCast(n *pg.Node, tc *pg.TypeCast, sc *nameScope, outp
 	case to == "time" && from == "timestamptz":
 		tc.Arg = castNodeTo(tc.Arg, "timestamp")
 	case to == "jsonb":
-		// jsonb prints normalised: keys sorted, ", " and ": ".
-		n.Node = asJSONB(castNodeTo(tc.Arg, "text")).Node
+		// jsonb prints normalised: keys sorted, ", " and ": ". A map
+		// (struct) column is JSON text only once cast to json.
+		text := tc.Arg
+		if typeCategory(from) != 'S' && from != "unknown" {
+			text = castNodeTo(text, "json")
+		}
+		n.Node = asJSONB(castNodeTo(text, "text")).Node
 	}
 	return to, nil
 }

@@ -36,11 +36,11 @@ const differentialDatabase = "e2e"
 // rows again) in a fresh database of the shared PostgreSQL with the same
 // rows and the column order and types pgdynamo infers; it returns the
 // database's connection string.
-func loadIntoPostgres(t *testing.T, f *fixture) string {
+func loadIntoPostgres(t *testing.T, f *fixture, database string) string {
 	t.Helper()
 	ctx := context.Background()
 	admin := pgtest.SharedConn(t)
-	for _, s := range []string{"DROP DATABASE IF EXISTS " + differentialDatabase, "CREATE DATABASE " + differentialDatabase} {
+	for _, s := range []string{"DROP DATABASE IF EXISTS " + database, "CREATE DATABASE " + database} {
 		if _, err := admin.Exec(ctx, s); err != nil {
 			t.Fatalf("%s: %v", s, err)
 		}
@@ -49,7 +49,7 @@ func loadIntoPostgres(t *testing.T, f *fixture) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Database = differentialDatabase
+	cfg.Database = database
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -94,7 +94,6 @@ func connectAs(t *testing.T, connString string, cfgure func(*pgx.ConnConfig)) *p
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Database = differentialDatabase
 	cfg.RuntimeParams["TimeZone"] = "UTC"
 	cfgure(cfg)
 	conn, err := pgx.ConnectConfig(context.Background(), cfg)
@@ -360,7 +359,7 @@ func TestDifferentialAgainstPostgres(t *testing.T) {
 		datasetYAML{name: "visits", table: f.visitsTable, params: params},
 		datasetYAML{name: "app.orders", table: f.visitsTable, params: params},
 	)
-	pgURL := loadIntoPostgres(t, f)
+	pgURL := loadIntoPostgres(t, f, differentialDatabase)
 	protocols := []struct {
 		name string
 		mode pgx.QueryExecMode
@@ -372,7 +371,7 @@ func TestDifferentialAgainstPostgres(t *testing.T) {
 	for _, proto := range protocols {
 		mode := func(c *pgx.ConnConfig) { c.DefaultQueryExecMode = proto.mode }
 		pg := connectAs(t, pgURL, mode)
-		gwConn := connectAs(t, connString(gw), mode)
+		gwConn := connectAs(t, connString(gw), func(c *pgx.ConnConfig) { c.Database = differentialDatabase; mode(c) })
 		t.Run(proto.name, func(t *testing.T) {
 			for _, fam := range differentialCorpus {
 				for _, q := range fam.queries {
