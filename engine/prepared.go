@@ -74,7 +74,7 @@ func (s *Session) Prepare(ctx context.Context, sql string, paramOIDs []uint32) (
 		// Parameters of the cursor's (or COPY's) query are typed as in a
 		// query; DECLARE and COPY themselves return no rows.
 		if err := s.describeQuery(ctx, p, paramOIDs); err != nil {
-			return nil, classify(ctx, err)
+			return nil, classify(ctx, err, textOf(*p.plan))
 		}
 		p.schema = nil
 		return p, nil
@@ -92,7 +92,7 @@ func (s *Session) Prepare(ctx context.Context, sql string, paramOIDs []uint32) (
 		return p, nil
 	}
 	if err := s.describeQuery(ctx, p, paramOIDs); err != nil {
-		return nil, classify(ctx, err)
+		return nil, classify(ctx, err, textOf(*p.plan))
 	}
 	return p, nil
 }

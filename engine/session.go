@@ -420,7 +420,7 @@ func (s *Session) runQuery(ctx context.Context, p planner.Statement, args []any)
 	qs := newQueryState(ctx, p, args)
 	qs.pushdownOff = s.settings.pushdownOff()
 	s.engine.running.Store(p.ID, qs)
-	r := &queryResult{ctx: ctx, cancel: cancel, qs: qs, engine: s.engine, id: p.ID}
+	r := &queryResult{ctx: ctx, cancel: cancel, qs: qs, engine: s.engine, id: p.ID, source: textOf(p)}
 
 	err := s.conn.Raw(func(dc any) error {
 		conn, ok := dc.(*duckdb.Conn)
@@ -448,7 +448,7 @@ func (s *Session) runQuery(ctx context.Context, p planner.Statement, args []any)
 		return r.start()
 	})
 	if err != nil {
-		err = qs.classify(ctx, err)
+		err = qs.classify(ctx, err, textOf(p))
 		r.Close()
 		return nil, err
 	}
@@ -502,6 +502,8 @@ type queryResult struct {
 	qs     *queryState
 	engine *Engine
 	id     string
+	// source is the client's SQL, where error positions point.
+	source clientText
 
 	raw    mapping.Connection
 	stmt   *duckdb.Stmt
@@ -612,10 +614,10 @@ func (r *queryResult) fetch() (arrow.RecordBatch, error) {
 	chunk := mapping.FetchChunk(r.res)
 	if chunk.Ptr == nil {
 		if msg := mapping.ResultError(&r.res); msg != "" {
-			return nil, r.qs.classify(r.ctx, r.resultError())
+			return nil, r.qs.classify(r.ctx, r.resultError(), r.source)
 		}
 		if err := r.ctx.Err(); err != nil {
-			return nil, r.qs.classify(r.ctx, err)
+			return nil, r.qs.classify(r.ctx, err, r.source)
 		}
 		r.exhausted = true
 		return nil, io.EOF

@@ -23,6 +23,7 @@ const (
 	NumericValueOutOfRange           Code = "22003"
 	InvalidDatetimeFormat            Code = "22007"
 	DivisionByZero                   Code = "22012"
+	DatetimeFieldOverflow            Code = "22008"
 	InvalidTransactionState          Code = "25000"
 	ActiveSQLTransaction             Code = "25001"
 	NoActiveSQLTransaction           Code = "25P01"

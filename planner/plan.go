@@ -113,6 +113,13 @@ type Statement struct {
 	// ParamTypes maps $n to the PostgreSQL type name it is cast to in the
 	// query, for parameters written as casts.
 	ParamTypes map[int]string
+	// Signatures are the query's function calls as PostgreSQL names them
+	// in "function f(integer) does not exist", by function name.
+	Signatures map[string]string
+	// ColumnTables are the tables (FROM items) the query's unqualified
+	// column names belong to, for messages that qualify them; "" for a
+	// name of several.
+	ColumnTables map[string]string
 }
 
 // Router decides where a dataset reference reads (accel.Registry).

@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
-
-	"github.com/pgdynamo/pgdynamo/internal/pgtest"
 )
 
 // copyOut runs a COPY ... TO STDOUT and returns its data and tag, or the
@@ -36,12 +34,11 @@ func copyOut(ctx context.Context, conn *pgconn.PgConn, sql string) (data []byte,
 // PostgreSQL's SQLSTATE for a read-only transaction.
 func TestCopyToStdoutAgainstPostgres(t *testing.T) {
 	f, gw := fixtureGateway(t, nil)
-	loadIntoPostgres(t, f)
+	pgURL := loadIntoPostgres(t, f, "diff_copy")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	// PostgreSQL in a read-only transaction, as pgdynamo always is.
-	pg := dialPgconn(t, pgtest.Shared(t).ConnString(), map[string]string{
-		"search_path": "diff_" + strings.ToLower(t.Name()), "default_transaction_read_only": "on"}, nil)
+	pg := dialPgconn(t, pgURL, map[string]string{"default_transaction_read_only": "on"}, nil)
 	conn := dialPgconn(t, connString(gw), nil, nil)
 
 	const people = "SELECT id, name, age, active, joined, score, city, seen FROM people ORDER BY id"

@@ -103,10 +103,11 @@ func (s *rawSession) step(t *testing.T, msgs ...pgproto3.FrontendMessage) []stri
 
 func TestPortalsAgainstPostgres(t *testing.T) {
 	f, gw := fixtureGateway(t, nil)
-	loadIntoPostgres(t, f)
+	const database = "diff_portals"
+	loadIntoPostgres(t, f, database)
 	pgAddr := fmt.Sprintf("127.0.0.1:%d", pgtest.Shared(t).Port())
-	pgSession := startRawSession(t, pgAddr, pgtest.Superuser, pgtest.Database, map[string]string{
-		"search_path": "diff_" + strings.ToLower(t.Name()), "default_transaction_read_only": "on"})
+	pgSession := startRawSession(t, pgAddr, pgtest.Superuser, database, map[string]string{
+		"default_transaction_read_only": "on"})
 	gwSession := startRawSession(t, gw.Addr().String(), "tester", "e2e", nil)
 
 	q := func(sql string) []pgproto3.FrontendMessage {

@@ -12,8 +12,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
-
-	"github.com/pgdynamo/pgdynamo/internal/pgtest"
 )
 
 // Session scripts (testdata/sessions/*.sql) are replayed, one Query
@@ -135,8 +133,7 @@ func scriptLines(t *testing.T, path string) []string {
 
 func TestSessionsAgainstPostgres(t *testing.T) {
 	f, gw := fixtureGateway(t, nil)
-	loadIntoPostgres(t, f)
-	schema := "diff_" + strings.ToLower(t.Name())
+	pgURL := loadIntoPostgres(t, f, "diff_sessions")
 	scripts, err := filepath.Glob("testdata/sessions/*.sql")
 	if err != nil || len(scripts) == 0 {
 		t.Fatalf("no session scripts: %v", err)
@@ -144,7 +141,7 @@ func TestSessionsAgainstPostgres(t *testing.T) {
 	for _, path := range scripts {
 		t.Run(strings.TrimSuffix(filepath.Base(path), ".sql"), func(t *testing.T) {
 			lines := scriptLines(t, path)
-			want := replaySession(t, pgtest.Shared(t).ConnString(), map[string]string{"search_path": schema}, lines)
+			want := replaySession(t, pgURL, nil, lines)
 			got := replaySession(t, connString(gw), nil, lines)
 			for i := range want {
 				if got[i] != want[i] {
