@@ -165,7 +165,7 @@ func registerPostgresFunctions(ctx context.Context, conn *sql.Conn) error {
 		}, interval),
 		planner.JustifyPrefix + "interval": fn(interval, func(v []driver.Value) (any, error) {
 			i, _ := v[0].(duckdb.Interval)
-			return justifyDays(justifyHours(i)), nil
+			return justifyInterval(i), nil
 		}, interval),
 	}
 	for name, f := range functions {
@@ -232,6 +232,39 @@ func justifyDays(i duckdb.Interval) duckdb.Interval {
 	case i.Months < 0 && i.Days > 0:
 		i.Days -= 30
 		i.Months++
+	}
+	return i
+}
+
+// justifyInterval is justify_interval: justify_days and justify_hours
+// together, the signs of months, days and time made to agree.
+func justifyInterval(i duckdb.Interval) duckdb.Interval {
+	if i.Days > 0 && i.Micros > 0 || i.Days < 0 && i.Micros < 0 {
+		months := i.Days / 30
+		i.Days -= months * 30
+		i.Months += months
+	}
+	days := i.Micros / microsPerDay
+	i.Micros -= days * microsPerDay
+	i.Days += int32(days)
+	months := i.Days / 30
+	i.Days -= months * 30
+	i.Months += months
+	switch {
+	case i.Months > 0 && (i.Days < 0 || i.Days == 0 && i.Micros < 0):
+		i.Days += 30
+		i.Months--
+	case i.Months < 0 && (i.Days > 0 || i.Days == 0 && i.Micros > 0):
+		i.Days -= 30
+		i.Months++
+	}
+	switch {
+	case i.Days > 0 && i.Micros < 0:
+		i.Micros += microsPerDay
+		i.Days--
+	case i.Days < 0 && i.Micros > 0:
+		i.Micros -= microsPerDay
+		i.Days++
 	}
 	return i
 }

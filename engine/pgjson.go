@@ -121,6 +121,9 @@ func sortJSONBKeys(v *jsonbValue) {
 // spelled out, with as many decimals as the number had after its point,
 // less the exponent.
 func numericText(s string) string {
+	if strings.HasPrefix(s, "-") && strings.Trim(s, "-0.eE+") == "" {
+		s = s[1:] // numeric has no negative zero
+	}
 	mant, exp, hasExp := strings.Cut(strings.ToLower(s), "e")
 	if !hasExp {
 		return s

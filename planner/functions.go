@@ -319,6 +319,31 @@ func init() {
 		}
 		return "text", true
 	}
+	functionRewrites["date_bin"] = func(c *callSite) (string, bool) {
+		if len(c.args) != 3 {
+			return "", false
+		}
+		c.replace(castNodeTo(c.with("time_bucket", c.call.Args...), c.result))
+		return c.result, true
+	}
+	// The engine has one clock per statement; PostgreSQL's clock_timestamp
+	// moves during it.
+	for _, name := range []string{"clock_timestamp", "statement_timestamp", "transaction_timestamp"} {
+		functionRewrites[name] = func(c *callSite) (string, bool) {
+			c.replace(c.with("now"))
+			return "timestamptz", true
+		}
+	}
+	functionRewrites["array_to_string"] = func(c *callSite) (string, bool) {
+		if len(c.args) != 3 {
+			return "", false
+		}
+		// The third argument stands for NULL elements.
+		elem := &pg.Node{Node: &pg.Node_ColumnRef{ColumnRef: &pg.ColumnRef{Fields: strNodes("pgd_e"), Location: -1}}}
+		lambda := binary("->", elem, coalesce(castNodeTo(elem, "text"), c.arg(2)))
+		c.replace(c.with("array_to_string", call("list_transform", c.arg(0), lambda), c.arg(1)))
+		return "text", true
+	}
 	functionRewrites["extract"] = func(c *callSite) (string, bool) { return c.extract("numeric") }
 	functionRewrites["date_part"] = func(c *callSite) (string, bool) { return c.extract("float8") }
 }

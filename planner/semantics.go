@@ -343,7 +343,7 @@ func (r *nameResolver) aExpr(n *pg.Node, e *pg.A_Expr, sc *nameScope, outputs ma
 			l = rt
 		}
 	}
-	if rt == "unknown" && l != "unknown" && typeCategory(l) != 'S' && typeCategory(l) != 'A' && !jsonOperators[op] {
+	if rt == "unknown" && l != "unknown" && typeCategory(l) != 'S' && typeCategory(l) != 'A' && !(jsonOperators[op] && (l == "json" || l == "jsonb")) {
 		if err := r.castLiteral(e.Rexpr, l); err != nil {
 			return "", err
 		}

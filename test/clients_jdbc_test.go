@@ -295,7 +295,7 @@ func TestClientJDBCMetabase(t *testing.T) {
 	t.Run("query builder", func(t *testing.T) {
 		// The questions answer what PostgreSQL answers over the same rows:
 		// its type names (pgjdbc's getColumnTypeName) and its text values.
-		pg := connectAs(t, loadIntoPostgres(t, f, "e2e_jdbc"), func(*pgx.ConnConfig) {})
+		pg := connectAs(t, loadIntoPostgres(t, f, "e2e_jdbc"), func(c *pgx.ConnConfig) { c.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol })
 		byQuery := map[string][][]string{}
 		for _, l := range out.lines["builder"] {
 			byQuery[l[0]] = append(byQuery[l[0]], l[1:])

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"net/url"
 	"os"
 	"reflect"
 	"sort"
@@ -83,7 +84,12 @@ func loadIntoPostgres(t *testing.T, f *fixture, database string) string {
 			t.Fatalf("%s: %v", s, err)
 		}
 	}
-	return cfg.ConnString()
+	u, err := url.Parse(pgtest.Shared(t).ConnString())
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + database
+	return u.String()
 }
 
 // connectAs opens a pgx connection to connString in the given mode, with
