@@ -329,48 +329,20 @@ func scanTokens(sql string, visit func(start int, kind tokenKind, text string) b
 			}
 			i += end + 4
 		case c == '\'' || (c == 'E' || c == 'e') && i+1 < len(sql) && sql[i+1] == '\'':
-			start := i
-			escapes := c != '\''
+			start, escapes := i, c != '\''
 			if escapes {
 				i++
 			}
-			var b strings.Builder
-			for i++; i < len(sql); i++ {
-				if escapes && sql[i] == '\\' && i+1 < len(sql) {
-					i++
-					b.WriteByte(sql[i])
-					continue
-				}
-				if sql[i] == '\'' {
-					if i+1 < len(sql) && sql[i+1] == '\'' {
-						b.WriteByte('\'')
-						i++
-						continue
-					}
-					break
-				}
-				b.WriteByte(sql[i])
-			}
-			i++
-			if !visit(start, stringToken, b.String()) {
+			var value string
+			value, i = readQuoted(sql, i, '\'', escapes)
+			if !visit(start, stringToken, value) {
 				return
 			}
 		case c == '"':
 			start := i
-			var b strings.Builder
-			for i++; i < len(sql); i++ {
-				if sql[i] == '"' {
-					if i+1 < len(sql) && sql[i+1] == '"' {
-						b.WriteByte('"')
-						i++
-						continue
-					}
-					break
-				}
-				b.WriteByte(sql[i])
-			}
-			i++
-			if !visit(start, quotedToken, b.String()) {
+			var value string
+			value, i = readQuoted(sql, i, '"', false)
+			if !visit(start, quotedToken, value) {
 				return
 			}
 		case isIdent(c, true):
@@ -385,4 +357,28 @@ func scanTokens(sql string, visit func(start int, kind tokenKind, text string) b
 			i++
 		}
 	}
+}
+
+// readQuoted reads the quoted text starting at sql[i] (the opening quote):
+// a doubled quote is one, and with escapes a backslash escapes the next
+// character. It returns the text and the position after the closing quote.
+func readQuoted(sql string, i int, quote byte, escapes bool) (string, int) {
+	var b strings.Builder
+	for i++; i < len(sql); i++ {
+		if escapes && sql[i] == '\\' && i+1 < len(sql) {
+			i++
+			b.WriteByte(sql[i])
+			continue
+		}
+		if sql[i] == quote {
+			if i+1 < len(sql) && sql[i+1] == quote {
+				b.WriteByte(quote)
+				i++
+				continue
+			}
+			break
+		}
+		b.WriteByte(sql[i])
+	}
+	return b.String(), i + 1
 }

@@ -460,140 +460,128 @@ func trimNineZeros(s, upper string) string {
 	return s[:dot+1] + string(frac[:n])
 }
 
+// dateParts are the fields to_date and to_timestamp read.
+type dateParts struct {
+	year, month, day, yday, hour, minute, sec, nanos int
+	pm, hour12                                       bool
+}
+
+// dateFields are the numeric patterns to_date and to_timestamp read: at
+// most digits digits each, longest pattern first.
+var dateFields = []struct {
+	pat    string
+	digits int
+	set    func(p *dateParts, v int)
+}{
+	{"YYYY", 4, func(p *dateParts, v int) { p.year = v }},
+	{"YY", 2, func(p *dateParts, v int) {
+		// Two-digit years are the nearest to 2020, as PostgreSQL reads them.
+		p.year = 2000 + v
+		if p.year > 2069 {
+			p.year -= 100
+		}
+	}},
+	{"MM", 2, func(p *dateParts, v int) { p.month = v }},
+	{"DDD", 3, func(p *dateParts, v int) { p.yday = v }},
+	{"DD", 2, func(p *dateParts, v int) { p.day = v }},
+	{"HH24", 2, func(p *dateParts, v int) { p.hour = v }},
+	{"HH12", 2, func(p *dateParts, v int) { p.hour, p.hour12 = v, true }},
+	{"HH", 2, func(p *dateParts, v int) { p.hour, p.hour12 = v, true }},
+	{"MI", 2, func(p *dateParts, v int) { p.minute = v }},
+	{"SS", 2, func(p *dateParts, v int) { p.sec = v }},
+	{"MS", 3, func(p *dateParts, v int) { p.nanos = v * 1e6 }},
+	{"US", 6, func(p *dateParts, v int) { p.nanos = v * 1e3 }},
+}
+
 // parseDateTime is to_date and to_timestamp: text read by a format of the
-// common patterns (YYYY, YY, MM, DD, DDD, HH24, HH12, HH, MI, SS, MS, US,
-// Mon, Month, AM/PM); other format characters skip one input character,
-// and spaces are optional, as PostgreSQL reads them when FX is not given.
+// common patterns (dateFields, Mon, Month, AM/PM); other format characters
+// skip one input character, and spaces are optional, as PostgreSQL reads
+// them when FX is not given.
 func parseDateTime(text, format string, loc *time.Location) (time.Time, error) {
-	year, month, day, yday := 1, 1, 1, 0
-	hour, minute, sec, nanos := 0, 0, 0, 0
-	pm, hour12 := false, false
-	in := text
-	bad := func() (time.Time, error) {
-		return time.Time{}, fmt.Errorf("SQLSTATE 22007: invalid value %q for %q", in, format)
-	}
-	digits := func(max int) (int, bool) {
-		in = strings.TrimLeft(in, " ")
-		n := 0
-		for n < len(in) && n < max && in[n] >= '0' && in[n] <= '9' {
-			n++
-		}
-		if n == 0 {
-			return 0, false
-		}
-		v, _ := strconv.Atoi(in[:n])
-		in = in[n:]
-		return v, true
-	}
-	upperFormat := strings.ToUpper(format)
+	p := dateParts{year: 1, month: 1, day: 1}
+	in := strings.TrimLeft(text, " ")
+	upper := strings.ToUpper(format)
 	for i := 0; i < len(format); {
-		rest := upperFormat[i:]
-		var ok bool
-		switch {
-		case strings.HasPrefix(rest, "FM"), strings.HasPrefix(rest, "FX"):
+		rest := upper[i:]
+		in = strings.TrimLeft(in, " ")
+		if strings.HasPrefix(rest, "FM") || strings.HasPrefix(rest, "FX") {
 			i += 2
 			continue
-		case strings.HasPrefix(rest, "YYYY"):
-			year, ok = digits(4)
-			i += 4
-		case strings.HasPrefix(rest, "YY"):
-			year, ok = digits(2)
-			year += 2000
-			if year > 2069 {
-				year -= 100
+		}
+		if n, ok := readWord(&in, rest, &p); ok {
+			i += n
+			continue
+		}
+		matched := false
+		for _, f := range dateFields {
+			if !strings.HasPrefix(rest, f.pat) {
+				continue
 			}
-			i += 2
-		case strings.HasPrefix(rest, "MONTH"), strings.HasPrefix(rest, "MON"):
-			in = strings.TrimLeft(in, " ")
-			ok = false
-			for m := time.January; m <= time.December; m++ {
-				name := m.String()
-				if strings.HasPrefix(rest, "MONTH") && len(in) >= len(name) && strings.EqualFold(in[:len(name)], name) {
-					month, in, ok = int(m), in[len(name):], true
-					break
-				}
-				if !strings.HasPrefix(rest, "MONTH") && len(in) >= 3 && strings.EqualFold(in[:3], name[:3]) {
-					month, in, ok = int(m), in[3:], true
-					break
-				}
+			n := 0
+			for n < len(in) && n < f.digits && in[n] >= '0' && in[n] <= '9' {
+				n++
 			}
-			if strings.HasPrefix(rest, "MONTH") {
-				i += 5
-			} else {
-				i += 3
+			if n == 0 {
+				return time.Time{}, fmt.Errorf("SQLSTATE 22007: invalid value %q for %q", in, f.pat)
 			}
-		case strings.HasPrefix(rest, "MM"):
-			month, ok = digits(2)
-			i += 2
-		case strings.HasPrefix(rest, "DDD"):
-			yday, ok = digits(3)
-			i += 3
-		case strings.HasPrefix(rest, "DD"):
-			day, ok = digits(2)
-			i += 2
-		case strings.HasPrefix(rest, "HH24"):
-			hour, ok = digits(2)
-			i += 4
-		case strings.HasPrefix(rest, "HH12"), strings.HasPrefix(rest, "HH"):
-			hour, ok = digits(2)
-			hour12 = true
-			if strings.HasPrefix(rest, "HH12") {
-				i += 4
-			} else {
-				i += 2
-			}
-		case strings.HasPrefix(rest, "MI"):
-			minute, ok = digits(2)
-			i += 2
-		case strings.HasPrefix(rest, "SS"):
-			sec, ok = digits(2)
-			i += 2
-		case strings.HasPrefix(rest, "MS"):
-			var ms int
-			ms, ok = digits(3)
-			nanos = ms * 1e6
-			i += 2
-		case strings.HasPrefix(rest, "US"):
-			var us int
-			us, ok = digits(6)
-			nanos = us * 1e3
-			i += 2
-		case strings.HasPrefix(rest, "AM"), strings.HasPrefix(rest, "PM"):
-			in = strings.TrimLeft(in, " ")
-			if len(in) >= 2 {
-				pm = strings.EqualFold(in[:2], "PM")
-				ok = pm || strings.EqualFold(in[:2], "AM")
-				in = in[2:]
-			}
-			i += 2
-		default:
+			v, _ := strconv.Atoi(in[:n])
+			f.set(&p, v)
+			in, i, matched = in[n:], i+len(f.pat), true
+			break
+		}
+		if !matched {
 			if format[i] != ' ' && len(in) > 0 {
 				in = in[1:]
-			} else if format[i] == ' ' {
-				in = strings.TrimLeft(in, " ")
 			}
 			i++
-			continue
-		}
-		if !ok {
-			return bad()
 		}
 	}
-	if hour12 {
-		hour %= 12
-		if pm {
-			hour += 12
+	if p.hour12 {
+		p.hour %= 12
+		if p.pm {
+			p.hour += 12
 		}
 	}
-	if month < 1 || month > 12 || day < 1 || day > 31 || hour > 24 || minute > 59 || sec > 60 {
-		return time.Time{}, fmt.Errorf("SQLSTATE 22008: date/time field value out of range: %q", text)
+	outOfRange := fmt.Errorf("SQLSTATE 22008: date/time field value out of range: %q", text)
+	if p.month < 1 || p.month > 12 || p.day < 1 || p.day > 31 || p.hour > 24 || p.minute > 59 || p.sec > 60 {
+		return time.Time{}, outOfRange
 	}
-	t := time.Date(year, time.Month(month), day, hour, minute, sec, nanos, loc)
-	if yday > 0 {
-		t = time.Date(year, 1, yday, hour, minute, sec, nanos, loc)
+	if p.yday > 0 {
+		return time.Date(p.year, 1, p.yday, p.hour, p.minute, p.sec, p.nanos, loc), nil
 	}
-	if t.Day() != day && yday == 0 {
-		return time.Time{}, fmt.Errorf("SQLSTATE 22008: date/time field value out of range: %q", text)
+	t := time.Date(p.year, time.Month(p.month), p.day, p.hour, p.minute, p.sec, p.nanos, loc)
+	if t.Day() != p.day {
+		return time.Time{}, outOfRange
 	}
 	return t, nil
+}
+
+// readWord reads a month name (Month, Mon) or AM/PM when the format
+// starts with one; it returns the pattern's length.
+func readWord(in *string, rest string, p *dateParts) (int, bool) {
+	switch {
+	case strings.HasPrefix(rest, "AM"), strings.HasPrefix(rest, "PM"):
+		if len(*in) >= 2 && (strings.EqualFold((*in)[:2], "AM") || strings.EqualFold((*in)[:2], "PM")) {
+			p.pm = strings.EqualFold((*in)[:2], "PM")
+			*in = (*in)[2:]
+		}
+		return 2, true
+	case strings.HasPrefix(rest, "MON"):
+		full := strings.HasPrefix(rest, "MONTH")
+		for m := time.January; m <= time.December; m++ {
+			name := m.String()
+			if !full {
+				name = name[:3]
+			}
+			if len(*in) >= len(name) && strings.EqualFold((*in)[:len(name)], name) {
+				p.month, *in = int(m), (*in)[len(name):]
+				break
+			}
+		}
+		if full {
+			return 5, true
+		}
+		return 3, true
+	}
+	return 0, false
 }

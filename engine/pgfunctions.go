@@ -209,6 +209,11 @@ func justifyHours(i duckdb.Interval) duckdb.Interval {
 	days := i.Micros / microsPerDay
 	i.Days += int32(days)
 	i.Micros -= days * microsPerDay
+	return balanceDays(i)
+}
+
+// balanceDays gives the days and the time part one sign.
+func balanceDays(i duckdb.Interval) duckdb.Interval {
 	switch {
 	case i.Days > 0 && i.Micros < 0:
 		i.Micros += microsPerDay
@@ -258,13 +263,5 @@ func justifyInterval(i duckdb.Interval) duckdb.Interval {
 		i.Days -= 30
 		i.Months++
 	}
-	switch {
-	case i.Days > 0 && i.Micros < 0:
-		i.Micros += microsPerDay
-		i.Days--
-	case i.Days < 0 && i.Micros > 0:
-		i.Micros -= microsPerDay
-		i.Days++
-	}
-	return i
+	return balanceDays(i)
 }

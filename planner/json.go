@@ -193,7 +193,7 @@ func init() {
 			}
 			path := "$"
 			for i := 1; i < len(c.args); i++ {
-				key, ok := textConstant(c.arg(i))
+				key, ok := stringConst(c.arg(i))
 				if !ok {
 					return "", false
 				}

@@ -69,6 +69,16 @@ func (it *fromItem) column(name string) (column, bool) {
 	return column{}, false
 }
 
+// columnType is the type of the item's column name, which the query
+// qualifies with table; a missing one is PostgreSQL's error.
+func (it *fromItem) columnType(table, name string, sc *nameScope, pos int) (string, error) {
+	col, ok := it.column(name)
+	if it.known && !ok {
+		return "", missingColumn(table, name, sc, pos)
+	}
+	return col.typ, nil
+}
+
 // columnNames returns the columns' names.
 func columnNames(cols []column) []string {
 	out := make([]string, len(cols))
@@ -575,19 +585,13 @@ func (r *nameResolver) qualified(c *pg.ColumnRef, names []string, sc *nameScope,
 				continue
 			}
 			if it.aliased {
-				return "", &pgerror.Error{Code: pgerror.UndefinedTable, Position: pos,
-					Message: fmt.Sprintf("invalid reference to FROM-clause entry for table %q", table),
-					Hint:    fmt.Sprintf("Perhaps you meant to reference the table alias %q.", it.refname)}
+				return "", hiddenByAlias(table, it.refname, pos)
 			}
 			c.Fields = c.Fields[1:]
 			if len(names) < 3 {
 				return "", nil
 			}
-			col, ok := it.column(names[2])
-			if it.known && !ok {
-				return "", missingColumn(table, names[2], sc, pos)
-			}
-			return col.typ, nil
+			return it.columnType(table, names[2], sc, pos)
 		}
 	}
 	if r.refname(schema, sc) != nil || !sc.allKnown() || r.isColumn(schema, sc) {
@@ -638,11 +642,7 @@ func (r *nameResolver) tableColumn(names []string, sc *nameScope, pos int) (stri
 		if len(names) < 2 {
 			return "", nil
 		}
-		col, ok := it.column(names[1])
-		if it.known && !ok {
-			return "", missingColumn(table, names[1], sc, pos)
-		}
-		return col.typ, nil
+		return it.columnType(table, names[1], sc, pos)
 	}
 	if !sc.allKnown() {
 		return "", nil
@@ -650,9 +650,7 @@ func (r *nameResolver) tableColumn(names []string, sc *nameScope, pos int) (stri
 	for s := sc; s != nil; s = s.parent {
 		for _, it := range s.items {
 			if it.relname == table && it.aliased {
-				return "", &pgerror.Error{Code: pgerror.UndefinedTable, Position: pos,
-					Message: fmt.Sprintf("invalid reference to FROM-clause entry for table %q", table),
-					Hint:    fmt.Sprintf("Perhaps you meant to reference the table alias %q.", it.refname)}
+				return "", hiddenByAlias(table, it.refname, pos)
 			}
 			if it.has(table) && len(names) == 2 {
 				return "", nil // column.field of a struct column
@@ -701,6 +699,13 @@ func (r *nameResolver) bareColumn(name string, sc *nameScope, outputs map[string
 		return "record", nil // a whole-row reference
 	}
 	return "", missingColumn("", name, sc, pos)
+}
+
+// hiddenByAlias is the error for a table named where its alias must be.
+func hiddenByAlias(table, alias string, pos int) error {
+	return &pgerror.Error{Code: pgerror.UndefinedTable, Position: pos,
+		Message: fmt.Sprintf("invalid reference to FROM-clause entry for table %q", table),
+		Hint:    fmt.Sprintf("Perhaps you meant to reference the table alias %q.", alias)}
 }
 
 func missingTable(table string, pos int) error {

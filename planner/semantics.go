@@ -367,7 +367,7 @@ func (r *nameResolver) aExpr(n *pg.Node, e *pg.A_Expr, sc *nameScope, outputs ma
 			e.Rexpr = castNodeTo(e.Rexpr, "float8")
 		}
 	case op == "?" && (l == "json" || l == "jsonb"):
-		if key, ok := textConstant(e.Rexpr); ok {
+		if key, ok := stringConst(e.Rexpr); ok {
 			// The engine reads ? as a parameter: a key test of its own.
 			n.Node = call("json_exists", castNodeTo(e.Lexpr, "json"), pg.MakeAConstStrNode(`$."`+strings.ReplaceAll(key, `"`, `\"`)+`"`, -1)).Node
 		}
@@ -448,16 +448,3 @@ func regexpQuote(c byte) string { return `\` + string(c) }
 
 // jsonOperators take a key or path on their right, not a json value.
 var jsonOperators = map[string]bool{"->": true, "->>": true, "#>": true, "#>>": true, "?": true, "?|": true, "?&": true, "-": true}
-
-// textConstant is n's value when it is a string constant.
-func textConstant(n *pg.Node) (string, bool) {
-	c, ok := n.GetNode().(*pg.Node_AConst)
-	if !ok {
-		return "", false
-	}
-	sv, ok := c.AConst.Val.(*pg.A_Const_Sval)
-	if !ok {
-		return "", false
-	}
-	return sv.Sval.Sval, true
-}

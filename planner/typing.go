@@ -275,39 +275,27 @@ func resolveFunction(name string, args []string) (FunctionType, string, bool) {
 			cands = append(cands, f)
 		}
 	}
-	if len(cands) > 1 {
-		cands = bestBy(cands, func(f FunctionType) int {
-			n := 0
-			for i, a := range args {
-				if paramAt(f, i) == a {
-					n++
+	// Candidates taking the most arguments as they are; then the most
+	// coerced to their category's preferred type; then unknown literals
+	// as strings.
+	for _, prefer := range []func(p, a string) bool{
+		func(p, a string) bool { return p == a },
+		func(p, a string) bool {
+			return p != a && preferredTypes[p] && (a == "unknown" || typeCategory(p) == typeCategory(a))
+		},
+		func(p, a string) bool { return a == "unknown" && typeCategory(p) == 'S' },
+	} {
+		if len(cands) > 1 {
+			cands = bestBy(cands, func(f FunctionType) int {
+				n := 0
+				for i, a := range args {
+					if prefer(paramAt(f, i), a) {
+						n++
+					}
 				}
-			}
-			return n
-		})
-	}
-	if len(cands) > 1 {
-		cands = bestBy(cands, func(f FunctionType) int {
-			n := 0
-			for i, a := range args {
-				p := paramAt(f, i)
-				if p != a && preferredTypes[p] && (a == "unknown" || typeCategory(p) == typeCategory(a)) {
-					n++
-				}
-			}
-			return n
-		})
-	}
-	if len(cands) > 1 {
-		cands = bestBy(cands, func(f FunctionType) int {
-			n := 0
-			for i, a := range args {
-				if a == "unknown" && typeCategory(paramAt(f, i)) == 'S' {
-					n++
-				}
-			}
-			return n
-		})
+				return n
+			})
+		}
 	}
 	if len(cands) == 0 {
 		return FunctionType{}, "", false

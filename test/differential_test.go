@@ -132,16 +132,7 @@ func ask(ctx context.Context, conn *pgx.Conn, sql string) (answer, error) {
 			a.formats = append(a.formats, fd.Format)
 		}
 		for res.Next() {
-			raw := res.RawValues()
-			row := make([]string, len(raw))
-			for i, v := range raw {
-				if v == nil {
-					row[i] = "NULL"
-				} else {
-					row[i] = string(v)
-				}
-			}
-			a.rows = append(a.rows, row)
+			a.rows = append(a.rows, rawRow(res.RawValues()))
 		}
 		res.Close()
 		err = res.Err()
