@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/pgdynamo/pgdynamo/gateway"
 	"github.com/pgdynamo/pgdynamo/internal/pgtest"
 )
 
@@ -345,17 +346,23 @@ func sortRows(rows [][]string) {
 	sort.Slice(rows, func(i, j int) bool { return fmt.Sprint(rows[i]) < fmt.Sprint(rows[j]) })
 }
 
-// TestDifferentialAgainstPostgres runs the whole corpus over one
-// connection per server and protocol; each query is a subtest named by
-// family.
-func TestDifferentialAgainstPostgres(t *testing.T) {
+// corpusGateway serves the datasets the corpus reads: the fixture's people
+// and visits, and visits again as app.orders.
+func corpusGateway(t *testing.T) (*fixture, *gateway.Gateway) {
 	f := sharedFixture(t)
 	params := map[string]string{"schema_infer_max_records": "1000"}
-	gw := startGateway(t,
+	return f, startGateway(t,
 		datasetYAML{name: "people", table: f.peopleTable, params: params},
 		datasetYAML{name: "visits", table: f.visitsTable, params: params},
 		datasetYAML{name: "app.orders", table: f.visitsTable, params: params},
 	)
+}
+
+// TestDifferentialAgainstPostgres runs the whole corpus over one
+// connection per server and protocol; each query is a subtest named by
+// family.
+func TestDifferentialAgainstPostgres(t *testing.T) {
+	f, gw := corpusGateway(t)
 	pgURL := loadIntoPostgres(t, f, differentialDatabase)
 	protocols := []struct {
 		name string

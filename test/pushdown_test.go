@@ -331,13 +331,7 @@ func TestReadCapacityLimit(t *testing.T) {
 // TestPushdownOnOffSameResults runs the differential corpus with pushdown
 // on and off: the answers (or the errors' SQLSTATEs) must be the same.
 func TestPushdownOnOffSameResults(t *testing.T) {
-	f := sharedFixture(t)
-	params := map[string]string{"schema_infer_max_records": "1000"}
-	gw := startGateway(t,
-		datasetYAML{name: "people", table: f.peopleTable, params: params},
-		datasetYAML{name: "visits", table: f.visitsTable, params: params},
-		datasetYAML{name: "app.orders", table: f.visitsTable, params: params},
-	)
+	_, gw := corpusGateway(t)
 	on, off := connect(t, gw), connect(t, gw)
 	ctx := context.Background()
 	if _, err := off.Exec(ctx, "SET pgdynamo.pushdown = off"); err != nil {
