@@ -124,7 +124,9 @@ func TestPlanSetConfig(t *testing.T) {
 		"SELECT set_config('server_version', '16', false)":          pgerror.CantChangeRuntimeParam,
 		"SELECT set_config('nope', 'x', false)":                     pgerror.UndefinedObject,
 		"SELECT set_config('TimeZone', id::text, false) FROM users": pgerror.FeatureNotSupported,
-		"SELECT set_config('TimeZone', 'UTC', maybe) FROM users":    pgerror.FeatureNotSupported,
+		"SELECT set_config('TimeZone', 'UTC', id > 0) FROM users":   pgerror.FeatureNotSupported,
+		// A name that is no column is that error first, as in PostgreSQL.
+		"SELECT set_config('TimeZone', 'UTC', maybe) FROM users": pgerror.UndefinedColumn,
 	} {
 		_, err := p.Plan(sql, "")
 		var pe *pgerror.Error

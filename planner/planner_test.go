@@ -340,10 +340,9 @@ func TestPlanKeyPushdown(t *testing.T) {
 		{"SELECT * FROM users WHERE NOT (id = 1)", []string{""}},
 		// Text compared with a number column is cast to a number, as SQL does.
 		{"SELECT * FROM users WHERE id = '42'", []string{"id = 42"}},
-		// Text that is no number equals no key (and fails the cast): nothing to read.
-		{"SELECT * FROM users WHERE id = 'forty-two'", []string{"id = (no value can match)"}},
+		// (Text that is no number fails as PostgreSQL's 22P02 before any read;
+		// as a parameter it reads nothing: readplan's tests.)
 		{"SELECT * FROM users WHERE id = 1.5::float8", []string{""}},
-		{"SELECT * FROM users a, orders b WHERE id = 1", []string{"", ""}},
 		{"SELECT * FROM users a, orders b WHERE b.id = 1 AND a.id = b.id", []string{"", "id = 1"}},
 		{"SELECT * FROM users a JOIN orders b ON a.id = b.id WHERE a.id = 1", []string{"id = 1", ""}},
 		{"SELECT * FROM users a JOIN orders b ON a.id = b.id AND b.id = 2", []string{"", "id = 2"}},
