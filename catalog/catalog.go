@@ -2,9 +2,9 @@ package catalog
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/pgdynamo/pgdynamo/attrarrow"
 	"github.com/pgdynamo/pgdynamo/ddb"
+	"github.com/pgdynamo/pgdynamo/pgerror"
 	"github.com/pgdynamo/pgdynamo/scan"
 )
 
@@ -81,6 +82,47 @@ type Dataset struct {
 // QualifiedName is schema.name, for messages.
 func (d *Dataset) QualifiedName() string { return d.Schema + "." + d.Name }
 
+// KeyColumn returns the column that serves key attribute attr (the
+// partition key, the sort key or a secondary index's key). Key columns are
+// found by their schema entry, never by name: a column may be served under
+// another name than its attribute's (a key "Id" beside an attribute "id"
+// becomes column "Id_2").
+func (d *Dataset) KeyColumn(attr string) (attrarrow.Column, bool) {
+	for _, c := range d.Columns.Columns {
+		if c.Key != nil && c.Key.Name == attr {
+			return c, true
+		}
+	}
+	return attrarrow.Column{}, false
+}
+
+// PrimaryKeyColumns are the SQL names of the columns serving the partition
+// key and, when the table has one, the sort key.
+func (d *Dataset) PrimaryKeyColumns() ([]string, error) {
+	attrs := []string{d.PartitionKey.Name}
+	if d.SortKey != nil {
+		attrs = append(attrs, d.SortKey.Name)
+	}
+	return d.keyColumnNames(attrs...)
+}
+
+// keyColumnNames maps key attributes to the SQL names of their columns;
+// empty attribute names are skipped.
+func (d *Dataset) keyColumnNames(attrs ...string) ([]string, error) {
+	out := make([]string, 0, len(attrs))
+	for _, a := range attrs {
+		if a == "" {
+			continue
+		}
+		c, ok := d.KeyColumn(a)
+		if !ok {
+			return nil, fmt.Errorf("dataset %s: key attribute %q has no column", d.QualifiedName(), a)
+		}
+		out = append(out, c.Name)
+	}
+	return out, nil
+}
+
 // Ref names the dataset's table for error messages.
 func (d *Dataset) Ref() ddb.TableRef {
 	return ddb.TableRef{Table: d.Table, Region: d.Region, Dataset: d.QualifiedName()}
@@ -136,21 +178,41 @@ func (c *Catalog) Lookup(schema, name string) (*Dataset, bool) {
 func Load(ctx context.Context, specs []Spec) (*Catalog, error) {
 	var (
 		datasets []*Dataset
-		problems []string
+		problems []error
 	)
 	for _, s := range specs {
 		d, err := Describe(ctx, s)
 		if err != nil {
-			problems = append(problems, fmt.Sprintf("dataset %q: %v", s.Name, err))
+			problems = append(problems, &LoadError{Dataset: s.Name, Err: err})
 			continue
 		}
 		datasets = append(datasets, d)
 	}
 	if len(problems) > 0 {
-		return nil, fmt.Errorf("%s", strings.Join(problems, "\n"))
+		return nil, errors.Join(problems...)
 	}
 	return New(datasets)
 }
+
+// LoadError is a dataset that could not be described. Its text carries
+// the cause's hint (a *pgerror.Error prints its message alone, so a hint
+// such as "check dynamodb_aws_region" would never reach the user), and
+// Unwrap keeps the cause for errors.As.
+type LoadError struct {
+	Dataset string
+	Err     error
+}
+
+func (e *LoadError) Error() string {
+	msg := fmt.Sprintf("dataset %q: %v", e.Dataset, e.Err)
+	var pe *pgerror.Error
+	if errors.As(e.Err, &pe) && pe.Hint != "" {
+		msg += " (hint: " + pe.Hint + ")"
+	}
+	return msg
+}
+
+func (e *LoadError) Unwrap() error { return e.Err }
 
 // Describe calls DescribeTable for spec's table, samples items and infers
 // the column schema.

@@ -10,6 +10,10 @@
 // description (MarshalDescription) so that a restart can rebuild the
 // dataset from it (RestoreDescription) without calling DynamoDB.
 //
+// Key columns are found by their schema entry (Dataset.KeyColumn), never by
+// name: a key attribute may be served under another column name ("Id"
+// beside an attribute "id" becomes "Id_2").
+//
 // Besides pg_catalog and information_schema, the shim has pgdynamo's own
 // schema, pgdynamo, with the per-session view pgdynamo.datasets: every
 // dataset's state, which the engine passes in through Session.Datasets.

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/pgdynamo/pgdynamo/attrarrow"
 	"github.com/pgdynamo/pgdynamo/pgtypes"
 )
 
@@ -33,24 +34,25 @@ func (b *builder) datasetColumns(d *Dataset) ([]relColumn, error) {
 			return nil, fmt.Errorf("dataset %s column %q: %w", d.QualifiedName(), col.Name, err)
 		}
 		rc := relColumn{name: col.Name, typ: t}
-		switch {
-		case col.Name == d.PartitionKey.Name:
-			rc.notNull, rc.comment = true, "DynamoDB partition key"
-		case d.SortKey != nil && col.Name == d.SortKey.Name:
-			rc.notNull, rc.comment = true, "DynamoDB sort key"
+		if col.Key != nil {
+			// By the column's key entry: its name may differ from the
+			// attribute's (KeyColumn).
+			switch col.Key.Role {
+			case attrarrow.PartitionKey:
+				rc.notNull, rc.comment = true, "DynamoDB partition key"
+			case attrarrow.SortKey:
+				rc.notNull, rc.comment = true, "DynamoDB sort key"
+			}
 		}
 		out = append(out, rc)
 	}
 	return out, nil
 }
 
-// keyColumns returns the attnums of a dataset's primary key.
+// attnums returns the attnums of columns of a dataset, by SQL name.
 func (b *builder) attnums(d *Dataset, names ...string) ([]int16, error) {
-	var out []int16
+	out := make([]int16, 0, len(names))
 	for _, n := range names {
-		if n == "" {
-			continue
-		}
 		found := false
 		for i, col := range d.Columns.Columns {
 			if col.Name == n {
@@ -60,18 +62,10 @@ func (b *builder) attnums(d *Dataset, names ...string) ([]int16, error) {
 			}
 		}
 		if !found {
-			return nil, fmt.Errorf("dataset %s: key attribute %q has no column", d.QualifiedName(), n)
+			return nil, fmt.Errorf("dataset %s: no column %q", d.QualifiedName(), n)
 		}
 	}
 	return out, nil
-}
-
-func primaryKey(d *Dataset) []string {
-	keys := []string{d.PartitionKey.Name}
-	if d.SortKey != nil {
-		keys = append(keys, d.SortKey.Name)
-	}
-	return keys
 }
 
 // index is one pg_index row and its pg_class entry.
@@ -87,16 +81,19 @@ type index struct {
 func (b *builder) indexes() ([]index, error) {
 	var out []index
 	for _, d := range b.c.datasets {
-		keys := primaryKey(d)
+		keys, err := d.PrimaryKeyColumns()
+		if err != nil {
+			return nil, err
+		}
 		nums, err := b.attnums(d, keys...)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, index{d: d, oid: b.l.pkey[d], name: pkeyName(d), primary: true, keys: keys, attnums: nums})
 		for i, idx := range d.Indexes {
-			keys := []string{idx.PartitionKey}
-			if idx.SortKey != "" {
-				keys = append(keys, idx.SortKey)
+			keys, err := d.keyColumnNames(idx.PartitionKey, idx.SortKey)
+			if err != nil {
+				return nil, err
 			}
 			nums, err := b.attnums(d, keys...)
 			if err != nil {

@@ -210,7 +210,7 @@ func (e *Engine) Replace(ctx context.Context, dataset string, progress func(item
 	}
 	if err != nil {
 		conn.ExecContext(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+next)
-		return 0, qs.classify(ctx, err)
+		return 0, qs.classify(ctx, err, clientText{})
 	}
 	var rows int64
 	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM "+next).Scan(&rows); err != nil {

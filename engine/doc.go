@@ -87,10 +87,29 @@
 // SQLSTATE through DuckDB (scanerr.go): the query fails with the scan's
 // error (08001 DynamoDB unreachable, 53000 throttled...), not DuckDB's text.
 //
+// Settings (settings.go) are transactional as PostgreSQL's: the first
+// change in a transaction records the values before it and those a commit
+// keeps (SET's, not SET LOCAL's), and Session.EndTransaction, which the wire
+// calls at every end and abort, restores one or the other. set_config()
+// changes are made when the statement runs, before its query; a statement
+// planned before a setting changed (SET earlier in the same simple query,
+// set_config in this one) is planned again, since current_setting() is
+// answered at plan time.
+//
+// PostgreSQL semantics the planner's rewrites rely on (pgfunctions.go):
+// shim macros (checked division, substr, json_typeof, ...) and Go
+// functions the engine calls (exact numeric division and variance,
+// to_char and to_date, jsonb text, regexp_match, justify_*); a cast
+// function registered for DOUBLE and FLOAT to VARCHAR (floattext.go, cgo
+// over DuckDB's C API) prints floats as float8out does wherever the engine
+// makes them text. Engine errors are reworded as PostgreSQL's (errors.go):
+// SQLSTATE, message, a position in the client's SQL, never the rewritten
+// query's text.
+//
 // Known debts: the SQL dialect is DuckDB's where the planner has no
-// transform (numeric is DECIMAL(≤38), float8::text prints DuckDB's form); a
-// portal suspended by a row limit is buffered in memory when the session
-// runs another query meanwhile.
+// transform (numeric is DECIMAL(≤38) of one scale per column); a portal
+// suspended by a row limit is buffered in memory when the session runs
+// another query meanwhile.
 //
 // It must not import wire; it implements wire's Engine interface
 // structurally.

@@ -192,6 +192,14 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 			return nil, fmt.Errorf("locking down the embedded engine: %w", err)
 		}
 	}
+	if err := registerFloatText(ctx, conn); err != nil {
+		e.Close()
+		return nil, err
+	}
+	if err := registerPostgresFunctions(ctx, conn); err != nil {
+		e.Close()
+		return nil, err
+	}
 	if err := e.registerScanFunction(ctx, conn); err != nil {
 		e.Close()
 		return nil, err

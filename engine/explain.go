@@ -46,7 +46,7 @@ func (s *Session) explain(ctx context.Context, p planner.Statement) (wire.Result
 	}
 	plan, err := s.enginePlan(ctx, p)
 	if err != nil {
-		return nil, classify(ctx, err)
+		return nil, classify(ctx, err, textOf(p))
 	}
 	lines = append(lines, plan...)
 	return textResult([]string{"QUERY PLAN"}, lines), nil

@@ -52,8 +52,8 @@ func TestSessionDefaults(t *testing.T) {
 	if got := s.statementTimeout().Milliseconds(); got != 1500 {
 		t.Errorf("statement_timeout %d ms", got)
 	}
-	s.set("statement_timeout", "0")
-	s.reset("statement_timeout")
+	s.set("statement_timeout", "0", false)
+	s.reset("statement_timeout", false)
 	if v, _ := s.get("statement_timeout"); v != "1500" {
 		t.Errorf("after RESET: %q", v)
 	}

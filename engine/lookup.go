@@ -71,12 +71,12 @@ func (s *Session) lookup(ctx context.Context, p planner.Statement, args []any, c
 	reader, err := scan.Open(ctx, ds.Client, d.Request, d.Columns, opts)
 	if err != nil {
 		cancel()
-		return nil, true, qs.classify(ctx, err)
+		return nil, true, qs.classify(ctx, err, textOf(p))
 	}
 	qs.mu.Lock()
 	qs.readers = append(qs.readers, reader)
 	qs.mu.Unlock()
-	return &lookupResult{ctx: ctx, cancel: cancel, qs: qs, reader: reader, schema: duck.schema, cols: cols}, true, nil
+	return &lookupResult{ctx: ctx, cancel: cancel, qs: qs, reader: reader, schema: duck.schema, cols: cols, source: textOf(p)}, true, nil
 }
 
 // scanOptions are the options of every DynamoDB read of ds by a query.
@@ -189,7 +189,11 @@ type lookupResult struct {
 	reader *scan.Reader
 	schema *arrow.Schema
 	cols   []outputColumn
-	closed bool
+	source clientText // the client's SQL, for errors
+	// changed are the reported settings the statement's set_config()
+	// calls changed.
+	changed [][2]string
+	closed  bool
 }
 
 func (r *lookupResult) Schema() *arrow.Schema { return r.schema }
@@ -204,7 +208,7 @@ func (r *lookupResult) Next(context.Context) (arrow.RecordBatch, error) {
 	}
 	if err != nil {
 		r.qs.scanFailed(err)
-		return nil, r.qs.classify(r.ctx, err)
+		return nil, r.qs.classify(r.ctx, err, r.source)
 	}
 	defer rec.Release()
 	cols := make([]arrow.Array, len(r.cols))
@@ -242,7 +246,7 @@ func shown(arr arrow.Array, c outputColumn, want arrow.DataType) arrow.Array {
 
 func (r *lookupResult) Notices() []*pgerror.Error { return r.qs.noticesOnce() }
 
-func (r *lookupResult) Changed() [][2]string { return nil }
+func (r *lookupResult) Changed() [][2]string { return r.changed }
 
 func (r *lookupResult) Close() error {
 	if r.closed {

@@ -69,7 +69,7 @@ func (e *Engine) installCatalogShim(ctx context.Context, conn *sql.Conn) error {
 			return fmt.Errorf("pg_catalog shim: %s.%s: %w", t.Schema, t.Name, err)
 		}
 	}
-	for _, m := range shimMacros(time.Now()) {
+	for _, m := range append(shimMacros(time.Now()), postgresMacros()...) {
 		if _, err := conn.ExecContext(ctx, m.sql()); err != nil {
 			return fmt.Errorf("pg_catalog shim: function %s: %w", m.name, err)
 		}

@@ -37,8 +37,12 @@ type planCache struct {
 
 // cachedPlan is the planned statements of one text.
 type cachedPlan struct {
-	sql      string
-	plans    []planner.Statement
+	sql   string
+	plans []planner.Statement
+	// errs are, with a simple query's plans, why a statement could not be
+	// planned yet (it is planned again when its turn comes); a text with
+	// any is not kept.
+	errs     []error
 	catalog  *catalog.Catalog // the snapshot planned against
 	settings uint64           // the settings generation planned under
 	// duck holds, per plan, the DuckDB statement of its SQL once prepared.
@@ -131,10 +135,12 @@ func (c *planCache) clear() {
 	}
 }
 
-// keepable reports whether plans can be run again without planning.
-func keepable(plans []planner.Statement) bool {
-	for _, p := range plans {
-		if p.Volatile || p.Kind == planner.Explain {
+// keepable reports whether plans can be run again without planning: not
+// EXPLAIN, nor a plan that inlined changing rows or changes settings when
+// it runs (set_config), nor a text part of which could not be planned.
+func keepable(plans []planner.Statement, errs []error) bool {
+	for i, p := range plans {
+		if p.Volatile || p.Kind == planner.Explain || len(p.SetConfig) > 0 || errs[i] != nil {
 			return false
 		}
 	}
@@ -142,21 +148,33 @@ func keepable(plans []planner.Statement) bool {
 }
 
 // plan returns the planned statements of sql: the cached ones while they
-// hold, else new ones (kept when they may be run again).
-func (s *Session) plan(sql string) (*cachedPlan, error) {
+// hold, else new ones (kept when they may be run again). each plans a
+// simple query's statements each on its own (planner.PlanEach): one that
+// fails gets its error in errs instead of failing the text.
+func (s *Session) plan(sql string, each bool) (*cachedPlan, error) {
 	if p := s.cache.get(sql); p != nil {
 		if s.holds(p) {
 			return p, nil
 		}
 		s.cache.remove(p)
 	}
-	snapshot, gen := s.engine.current.Load(), s.settings.gen
-	plans, err := s.planner().Plan(sql, s.newQueryID())
+	snapshot, gen := s.engine.current.Load(), s.settings.generation
+	var (
+		plans []planner.Statement
+		errs  []error
+		err   error
+	)
+	if each {
+		plans, errs, err = s.planner().PlanEach(sql, s.newQueryID())
+	} else {
+		plans, err = s.planner().Plan(sql, s.newQueryID())
+		errs = make([]error, len(plans))
+	}
 	if err != nil {
 		return nil, err
 	}
-	p := &cachedPlan{sql: sql, plans: plans, catalog: snapshot, settings: gen, duck: make([]*duckStatement, len(plans))}
-	if keepable(plans) {
+	p := &cachedPlan{sql: sql, plans: plans, errs: errs, catalog: snapshot, settings: gen, duck: make([]*duckStatement, len(plans))}
+	if keepable(plans, errs) {
 		s.cache.put(p)
 	}
 	return p, nil
@@ -164,7 +182,7 @@ func (s *Session) plan(sql string) (*cachedPlan, error) {
 
 // holds reports whether planning p's text again would give p's plans.
 func (s *Session) holds(p *cachedPlan) bool {
-	if p.catalog != s.engine.current.Load() || p.settings != s.settings.gen {
+	if p.catalog != s.engine.current.Load() || p.settings != s.settings.generation {
 		return false
 	}
 	reg := s.engine.cfg.Registry

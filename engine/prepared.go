@@ -40,17 +40,24 @@ func (p *prepared) Bind(_ context.Context, params []any) (wire.Statement, error)
 	if p.plan == nil {
 		return nil, nil
 	}
-	if p.plan.Kind != planner.Query && p.plan.Kind != planner.DeclareCursor {
-		return &statement{session: p.session, plan: *p.plan}, nil
+	s := p.session
+	if !runsQuery(p.plan.Kind) {
+		return &statement{session: s, plan: *p.plan, generation: s.settings.generation}, nil
 	}
-	planned, err := p.session.plan(p.sql)
+	planned, err := s.plan(p.sql, false)
 	if err != nil {
 		return nil, err
 	}
 	if len(planned.plans) != 1 {
 		return nil, pgerror.New(pgerror.InternalError, "prepared statement planned as %d statements", len(planned.plans))
 	}
-	return &statement{session: p.session, plan: planned.plans[0], args: params, described: p.schema, cached: planned}, nil
+	return &statement{session: s, plan: planned.plans[0], args: params, described: p.schema, generation: s.settings.generation, cached: planned}, nil
+}
+
+// runsQuery says whether a statement's rows come from a query the engine
+// runs: a query, or the query of DECLARE or COPY.
+func runsQuery(k planner.Kind) bool {
+	return k == planner.Query || k == planner.DeclareCursor || k == planner.Copy
 }
 
 func (s *Session) newQueryID() string {
@@ -59,7 +66,7 @@ func (s *Session) newQueryID() string {
 
 // Prepare implements wire.Session.
 func (s *Session) Prepare(ctx context.Context, sql string, paramOIDs []uint32) (wire.Prepared, error) {
-	planned, err := s.plan(sql)
+	planned, err := s.plan(sql, false)
 	if err != nil {
 		return nil, err
 	}
@@ -71,11 +78,11 @@ func (s *Session) Prepare(ctx context.Context, sql string, paramOIDs []uint32) (
 		return nil, pgerror.New(pgerror.SyntaxError, "cannot insert multiple commands into a prepared statement")
 	}
 	p := &prepared{session: s, sql: sql, plan: &planned.plans[0], cached: planned}
-	if p.plan.Kind == planner.DeclareCursor {
-		// Parameters of the cursor's query are typed as in a query; DECLARE
-		// itself returns no rows.
+	if p.plan.Kind == planner.DeclareCursor || p.plan.Kind == planner.Copy {
+		// Parameters of the cursor's (or COPY's) query are typed as in a
+		// query; DECLARE and COPY themselves return no rows.
 		if err := s.describeQuery(ctx, p, paramOIDs); err != nil {
-			return nil, classify(ctx, err)
+			return nil, classify(ctx, err, textOf(*p.plan))
 		}
 		p.schema = nil
 		return p, nil
@@ -86,14 +93,14 @@ func (s *Session) Prepare(ctx context.Context, sql string, paramOIDs []uint32) (
 		}
 		switch p.plan.Kind {
 		case planner.Show:
-			p.schema = arrow.NewSchema([]arrow.Field{{Name: p.plan.Name, Type: arrow.BinaryTypes.String, Nullable: true}}, nil)
+			p.schema = arrow.NewSchema([]arrow.Field{{Name: showColumn(p.plan.Name), Type: arrow.BinaryTypes.String, Nullable: true}}, nil)
 		case planner.Explain:
 			p.schema = arrow.NewSchema([]arrow.Field{{Name: "QUERY PLAN", Type: arrow.BinaryTypes.String, Nullable: true}}, nil)
 		}
 		return p, nil
 	}
 	if err := s.describeQuery(ctx, p, paramOIDs); err != nil {
-		return nil, classify(ctx, err)
+		return nil, classify(ctx, err, textOf(*p.plan))
 	}
 	return p, nil
 }

@@ -29,9 +29,9 @@ func (qs *queryState) scanFailed(err error) {
 // classify is the package's classify for an error of this query, which is
 // the error a scan ended it with when there is one: the statement's own
 // cancellation or timeout still comes first.
-func (qs *queryState) classify(ctx context.Context, err error) error {
+func (qs *queryState) classify(ctx context.Context, err error, source clientText) error {
 	if err == nil || ctx.Err() != nil {
-		return classify(ctx, err)
+		return classify(ctx, err, source)
 	}
 	qs.mu.Lock()
 	scanErr := qs.scanErr
@@ -39,5 +39,5 @@ func (qs *queryState) classify(ctx context.Context, err error) error {
 	if scanErr != nil {
 		return scanErr
 	}
-	return classify(ctx, err)
+	return classify(ctx, err, source)
 }

@@ -33,6 +33,11 @@ type Session struct {
 	info wire.SessionInfo
 	// active is the query whose streaming result holds the connection.
 	active *queryResult
+	// inBlock is set from BEGIN to the end of the transaction block;
+	// implicitBlock while a simple query of several statements runs (an
+	// implicit block). Outside both, SET LOCAL warns that it lasts no
+	// longer than its statement.
+	inBlock, implicitBlock bool
 	// cache keeps planned texts and their DuckDB statements.
 	cache planCache
 }
@@ -57,11 +62,19 @@ func (e *Engine) NewSession(ctx context.Context, info wire.SessionInfo) (wire.Se
 		case "user", "database", "replication", "options":
 			continue
 		}
-		if _, err := s.settings.set(name, value); err != nil {
+		if _, err := s.settings.set(name, value, false); err != nil {
 			s.log.Debug("ignoring startup parameter", "name", name, "err", err)
 		}
 	}
+	// They are the session's, not a transaction's.
+	s.settings.end(true)
 	return s, nil
+}
+
+// EndTransaction implements wire.Session.
+func (s *Session) EndTransaction(commit bool) [][2]string {
+	s.inBlock, s.implicitBlock = false, false
+	return s.settings.end(commit)
 }
 
 // Close releases the session's engine connection and any result still
@@ -85,13 +98,16 @@ func (s *Session) EncodeOptions() pgtypes.Options {
 
 // Plan implements wire.Session.
 func (s *Session) Plan(ctx context.Context, sql string) ([]wire.Statement, error) {
-	planned, err := s.plan(sql)
+	// A statement that cannot be planned fails when its turn comes, after
+	// the ones before it have run (and may have made it plannable).
+	planned, err := s.plan(sql, true)
 	if err != nil {
 		return nil, err
 	}
+	s.implicitBlock = len(planned.plans) > 1
 	out := make([]wire.Statement, len(planned.plans))
 	for i, p := range planned.plans {
-		out[i] = &statement{session: s, plan: p, cached: planned, index: i}
+		out[i] = &statement{session: s, plan: p, planErr: planned.errs[i], generation: s.settings.generation, cached: planned, index: i}
 	}
 	return out, nil
 }
@@ -104,52 +120,157 @@ type statement struct {
 	// statement (nil: none). A dataset whose schema grew since would change
 	// it; PostgreSQL refuses that rather than send rows of another shape.
 	described *arrow.Schema
+	// generation is the settings' generation the plan saw; a statement
+	// that runs after a setting changed (SET earlier in the same simple
+	// query, set_config in this one) is planned again, so
+	// current_setting() sees the change.
+	generation uint64
+	// planErr is why the statement could not be planned with the simple
+	// query it came in; it is planned again when it runs, and fails then.
+	planErr error
 	// cached is the planned text plan came from, plan its index-th
-	// statement: where a prepared DuckDB statement is kept.
+	// statement: where a prepared DuckDB statement is kept (nil once
+	// planned again on its own).
 	cached *cachedPlan
 	index  int
 }
 
 func (st *statement) Tag() string { return st.plan.Tag }
 
-func (st *statement) Cursor() wire.Cursor {
+// Effect implements wire.Statement: what the wire carries out for the
+// statement.
+func (st *statement) Effect() wire.Effect {
 	p := st.plan
 	switch p.Kind {
+	case planner.Begin:
+		return wire.Effect{Op: wire.Begin}
+	case planner.Commit:
+		return wire.Effect{Op: wire.Commit}
+	case planner.Rollback:
+		return wire.Effect{Op: wire.Rollback}
+	case planner.Discard:
+		return wire.Effect{Op: wire.Discard}
+	case planner.Deallocate:
+		return wire.Effect{Op: wire.Deallocate, Name: p.Name, All: p.Tag == "DEALLOCATE ALL"}
 	case planner.DeclareCursor:
-		return wire.Cursor{Op: wire.DeclareCursor, Name: p.Name, Hold: p.Hold}
+		return wire.Effect{Op: wire.DeclareCursor, Name: p.Name, Hold: p.Hold, Binary: p.Binary}
 	case planner.FetchCursor:
-		return wire.Cursor{Op: wire.FetchCursor, Name: p.Name, Count: p.Count}
+		f := p.Fetch
+		return wire.Effect{Op: wire.FetchCursor, Name: p.Name,
+			Fetch: wire.Fetch{Move: f.Move, Direction: fetchDirections[f.Direction], Count: f.Count, All: f.All}}
 	case planner.CloseCursor:
-		return wire.Cursor{Op: wire.CloseCursor, Name: p.Name}
+		return wire.Effect{Op: wire.CloseCursor, Name: p.Name, All: p.Tag == "CLOSE CURSOR ALL"}
+	case planner.Copy:
+		return wire.Effect{Op: wire.CopyOut, Copy: p.Copy}
 	}
-	return wire.Cursor{}
+	return wire.Effect{}
 }
 
-func (st *statement) Target() string {
-	if st.plan.Kind == planner.Deallocate {
-		return st.plan.Name
+var fetchDirections = map[planner.FetchDirection]wire.FetchDirection{
+	planner.FetchForward: wire.FetchForward, planner.FetchBackward: wire.FetchBackward,
+	planner.FetchAbsolute: wire.FetchAbsolute, planner.FetchRelative: wire.FetchRelative,
+}
+
+// replan plans the statement again when a setting changed since it was
+// planned.
+func (st *statement) replan() error {
+	s := st.session
+	if st.generation == s.settings.generation && st.planErr == nil {
+		return nil
 	}
-	return ""
+	plans, err := s.planner().Plan(st.plan.Source, s.newQueryID())
+	if err != nil {
+		return err
+	}
+	if len(plans) != 1 {
+		return pgerror.New(pgerror.InternalError, "planning %q again gave %d statements", st.plan.Source, len(plans))
+	}
+	st.plan, st.generation, st.planErr, st.cached = plans[0], s.settings.generation, nil, nil
+	return nil
+}
+
+// runQuery runs a statement whose rows come from the engine (a query, and
+// DECLARE's and COPY's queries): set_config() calls are carried out first,
+// then the statement is planned again if a setting changed.
+func (st *statement) runQuery(ctx context.Context) (wire.Result, error) {
+	s := st.session
+	if err := st.replan(); err != nil {
+		return nil, err
+	}
+	var changed [][2]string
+	if len(st.plan.SetConfig) > 0 {
+		before := s.settings.reported()
+		if err := s.setConfig(st.plan.SetConfig, st.args); err != nil {
+			return nil, err
+		}
+		changed = diff(before, s.settings.reported())
+		if err := st.replan(); err != nil {
+			return nil, err
+		}
+	}
+	res, short, err := s.lookup(ctx, st.plan, st.args, st.cached, st.index)
+	if !short {
+		res, err = s.runPlanned(ctx, st.plan, st.args, st.cached, st.index)
+	}
+	if err != nil {
+		return nil, err
+	}
+	switch r := res.(type) {
+	case *queryResult:
+		r.changed = changed
+	case *lookupResult:
+		r.changed = changed
+	}
+	if st.described != nil && st.plan.Kind == planner.Query && !sameColumns(st.described, res.Schema()) {
+		res.Close()
+		return nil, pgerror.New(pgerror.FeatureNotSupported, "cached plan must not change result type")
+	}
+	return res, nil
+}
+
+// setConfig makes the changes of a statement's set_config() calls.
+func (s *Session) setConfig(changes []planner.ConfigChange, args []any) error {
+	for _, ch := range changes {
+		value, reset := ch.Value, ch.Reset
+		if ch.Param > 0 {
+			if ch.Param > len(args) {
+				return pgerror.New(pgerror.ProtocolViolation, "set_config uses $%d of %d parameters", ch.Param, len(args))
+			}
+			switch v := args[ch.Param-1].(type) {
+			case nil:
+				reset = true
+			case string:
+				value = v
+			default:
+				value = fmt.Sprint(v)
+			}
+		}
+		var err error
+		if reset {
+			_, err = s.settings.reset(ch.Name, ch.Local)
+		} else {
+			_, err = s.settings.set(ch.Name, value, ch.Local)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (st *statement) Execute(ctx context.Context) (wire.Result, error) {
 	s := st.session
+	if st.planErr != nil {
+		if err := st.replan(); err != nil {
+			return nil, err
+		}
+	}
 	p := st.plan
 	switch p.Kind {
-	case planner.Query, planner.DeclareCursor:
-		// A cursor's rows are its query's rows; the wire layer keeps them.
-		res, short, err := s.lookup(ctx, p, st.args, st.cached, st.index)
-		if !short {
-			res, err = s.runPlanned(ctx, p, st.args, st.cached, st.index)
-		}
-		if err != nil || st.described == nil || p.Kind != planner.Query {
-			return res, err
-		}
-		if !sameColumns(st.described, res.Schema()) {
-			res.Close()
-			return nil, pgerror.New(pgerror.FeatureNotSupported, "cached plan must not change result type")
-		}
-		return res, nil
+	case planner.Query, planner.DeclareCursor, planner.Copy:
+		// A cursor's rows are its query's rows, and COPY's too; the wire
+		// layer keeps or frames them.
+		return st.runQuery(ctx)
 	case planner.Explain:
 		return s.explain(ctx, p)
 	case planner.Set:
@@ -159,41 +280,52 @@ func (st *statement) Execute(ctx context.Context) (wire.Result, error) {
 		if p.Name == "transaction_isolation" || p.Name == "transaction_read_only" {
 			return &commandResult{}, nil
 		}
-		changed, err := s.settings.set(p.Name, p.Value)
+		changed, err := s.settings.set(p.Name, p.Value, p.Local)
 		if err != nil {
 			return nil, err
 		}
-		return s.commandResult(changed, p.Name), nil
+		return s.setResult(changed, p), nil
 	case planner.Reset:
 		if p.Name == "all" {
 			before := s.settings.reported()
 			s.settings.resetAll()
 			return &commandResult{changed: diff(before, s.settings.reported())}, nil
 		}
-		changed, err := s.settings.reset(p.Name)
+		changed, err := s.settings.reset(p.Name, p.Local)
 		if err != nil {
 			return nil, err
 		}
-		return s.commandResult(changed, p.Name), nil
+		return s.setResult(changed, p), nil
 	case planner.Show:
 		return s.show(p.Name)
 	case planner.Discard:
 		before := s.settings.reported()
 		s.settings.resetAll()
 		return &commandResult{changed: diff(before, s.settings.reported())}, nil
-	case planner.Begin, planner.Commit, planner.Rollback, planner.Deallocate:
+	case planner.Begin:
+		s.inBlock = true
+		return &commandResult{}, nil
+	case planner.Commit, planner.Rollback, planner.Deallocate:
 		// The wire layer owns prepared statements and the transaction
-		// status; the engine has nothing to undo for a read-only session.
+		// status, and ends the transaction (EndTransaction); a read-only
+		// session has no data to commit or undo.
 		return &commandResult{}, nil
 	}
 	return nil, pgerror.New(pgerror.FeatureNotSupported, "statement kind %v cannot be executed", p.Kind)
 }
 
-func (s *Session) commandResult(changed bool, name string) *commandResult {
+// setResult is SET's (or RESET's) result: the reported setting it
+// changed, and for SET LOCAL outside a transaction block PostgreSQL's
+// warning that it lasts no longer than the statement.
+func (s *Session) setResult(changed bool, p planner.Statement) *commandResult {
 	r := &commandResult{}
 	if changed {
-		v, _ := s.settings.get(name)
-		r.changed = [][2]string{{displayName(canonicalName(name)), v}}
+		v, _ := s.settings.get(p.Name)
+		r.changed = [][2]string{{displayName(canonicalName(p.Name)), v}}
+	}
+	if p.Local && !s.inBlock && !s.implicitBlock {
+		r.notices = []*pgerror.Error{{Code: pgerror.NoActiveSQLTransaction, Severity: pgerror.SeverityWarning,
+			Message: "SET LOCAL can only be used in transaction blocks"}}
 	}
 	return r
 }
@@ -226,8 +358,12 @@ func (s *Session) show(name string) (wire.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return textResult([]string{name}, []string{v}), nil
+	return textResult([]string{showColumn(name)}, []string{v}), nil
 }
+
+// showColumn is SHOW's column name: the parameter as PostgreSQL spells it
+// (SHOW timezone answers a column TimeZone).
+func showColumn(name string) string { return displayName(canonicalName(name)) }
 
 // textResult is a one-batch result of text columns.
 func textResult(names []string, columns ...[]string) *batchResult {
@@ -250,13 +386,14 @@ func textResult(names []string, columns ...[]string) *batchResult {
 // commandResult is a statement that returns no rows.
 type commandResult struct {
 	changed [][2]string
+	notices []*pgerror.Error
 }
 
 func (r *commandResult) Schema() *arrow.Schema { return nil }
 func (r *commandResult) Next(context.Context) (arrow.RecordBatch, error) {
 	return nil, io.EOF
 }
-func (r *commandResult) Notices() []*pgerror.Error { return nil }
+func (r *commandResult) Notices() []*pgerror.Error { return r.notices }
 func (r *commandResult) Changed() [][2]string      { return r.changed }
 func (r *commandResult) Close() error              { return nil }
 
@@ -305,7 +442,7 @@ func (s *Session) runPlanned(ctx context.Context, p planner.Statement, args []an
 	qs := newQueryState(ctx, p, args)
 	qs.pushdownOff = s.settings.pushdownOff()
 	s.engine.running.Store(p.ID, qs)
-	r := &queryResult{ctx: ctx, cancel: cancel, qs: qs, engine: s.engine, id: p.ID}
+	r := &queryResult{ctx: ctx, cancel: cancel, qs: qs, engine: s.engine, id: p.ID, source: textOf(p)}
 
 	err := s.conn.Raw(func(dc any) error {
 		conn, ok := dc.(*duckdb.Conn)
@@ -332,7 +469,7 @@ func (s *Session) runPlanned(ctx context.Context, p planner.Statement, args []an
 		return r.start()
 	})
 	if err != nil {
-		err = qs.classify(ctx, err)
+		err = qs.classify(ctx, err, textOf(p))
 		r.Close()
 		return nil, err
 	}
@@ -414,6 +551,8 @@ type queryResult struct {
 	qs     *queryState
 	engine *Engine
 	id     string
+	// source is the client's SQL, where error positions point.
+	source clientText
 
 	raw    mapping.Connection
 	stmt   *duckdb.Stmt
@@ -428,6 +567,10 @@ type queryResult struct {
 	interruptDone chan struct{}
 	closed        bool
 	exhausted     bool
+
+	// changed are the reported settings the statement's set_config()
+	// calls changed.
+	changed [][2]string
 
 	// buffered holds the rest of the result once materialize has run; err
 	// is what reading it ended with.
@@ -521,10 +664,10 @@ func (r *queryResult) fetch() (arrow.RecordBatch, error) {
 	chunk := mapping.FetchChunk(r.res)
 	if chunk.Ptr == nil {
 		if msg := mapping.ResultError(&r.res); msg != "" {
-			return nil, r.qs.classify(r.ctx, r.resultError())
+			return nil, r.qs.classify(r.ctx, r.resultError(), r.source)
 		}
 		if err := r.ctx.Err(); err != nil {
-			return nil, r.qs.classify(r.ctx, err)
+			return nil, r.qs.classify(r.ctx, err, r.source)
 		}
 		r.exhausted = true
 		return nil, io.EOF
@@ -570,7 +713,7 @@ func (r *queryResult) releaseDuck() error {
 
 func (r *queryResult) Notices() []*pgerror.Error { return r.qs.noticesOnce() }
 
-func (r *queryResult) Changed() [][2]string { return nil }
+func (r *queryResult) Changed() [][2]string { return r.changed }
 
 // Close ends the query: the DuckDB result and statement are released, the
 // interrupt watcher stops and every scan the query opened is closed, which

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"maps"
 	"sort"
 	"strconv"
 	"strings"
@@ -160,13 +161,26 @@ func parsePGDuration(v string) (time.Duration, error) {
 	return time.Duration(n * float64(u)), nil
 }
 
-// settings is one session's parameter values.
+// settings is one session's parameter values, transactional as
+// PostgreSQL's: a transaction that changes a setting remembers what the
+// settings were when it began and what they become if it commits, so that
+// SET LOCAL ends with the transaction and a rollback undoes SET too.
 type settings struct {
 	table  map[string]setting
 	values map[string]string
-	// gen counts the calls that may have changed values: plans made
-	// under another generation may have read other values (planCache).
-	gen uint64
+	// tx is the transaction's record, made by its first change; nil while
+	// the transaction has changed nothing.
+	tx *settingsTx
+	// generation counts changes: a statement planned under an older
+	// generation is planned again (current_setting is answered at plan
+	// time).
+	generation uint64
+}
+
+// settingsTx is what a transaction changed: the values before it began,
+// and those that stay if it commits (SET's, not SET LOCAL's).
+type settingsTx struct {
+	before, committed map[string]string
 }
 
 // newSettings returns a session's settings: the session parameters, and
@@ -179,14 +193,61 @@ func newSettings(serverVersion string, server map[string]string) *settings {
 			s.table[name] = setting{def: v, readOnly: true}
 		}
 	}
-	s.resetAll()
+	for name, def := range s.table {
+		s.values[name] = def.def
+	}
 	return s
 }
 
+// assign makes one change within the transaction; local changes do not
+// survive its commit.
+func (s *settings) assign(name, value string, local bool) {
+	if s.tx == nil {
+		s.tx = &settingsTx{before: maps.Clone(s.values), committed: maps.Clone(s.values)}
+	}
+	s.generation++
+	s.values[name] = value
+	if !local {
+		s.tx.committed[name] = value
+	}
+	if name == "default_transaction_isolation" {
+		// Outside a transaction the current level is the default.
+		s.assign("transaction_isolation", value, local)
+	}
+}
+
+// end ends the transaction: committed, SET's values stay and SET LOCAL's
+// revert; rolled back, every change reverts. It returns the reported
+// settings that changed.
+func (s *settings) end(commit bool) [][2]string {
+	if s.tx == nil {
+		return nil
+	}
+	before := s.reported()
+	next := s.tx.before
+	if commit {
+		next = s.tx.committed
+	}
+	for name := range s.values {
+		if _, ok := next[name]; !ok {
+			// A custom setting, once made, stays defined with an empty
+			// value, as PostgreSQL's placeholders do.
+			next[name] = ""
+		}
+	}
+	s.values, s.tx = next, nil
+	s.generation++
+	return diff(before, s.reported())
+}
+
+// resetAll is RESET ALL: every setting back to its default, custom ones
+// empty.
 func (s *settings) resetAll() {
-	s.gen++
-	for name, def := range s.table {
-		s.values[name] = def.def
+	for name := range s.values {
+		def, ok := s.table[name]
+		if !ok || !def.readOnly {
+			s.assign(name, def.def, false)
+		}
 	}
 }
 
@@ -205,21 +266,21 @@ func (s *settings) get(name string) (string, error) {
 	return "", unknownSetting(name)
 }
 
-// set changes a setting; it returns whether the client must be told.
-func (s *settings) set(name, value string) (bool, error) {
-	s.gen++
+// set changes a setting, for the rest of the transaction only when local;
+// it returns whether the client must be told.
+func (s *settings) set(name, value string, local bool) (bool, error) {
 	name = canonicalName(name)
 	def, ok := s.table[name]
 	if !ok {
 		// Custom (dotted) settings are allowed, as PostgreSQL allows them.
 		if strings.Contains(name, ".") {
-			s.values[name] = value
+			s.assign(name, value, local)
 			return false, nil
 		}
 		return false, unknownSetting(name)
 	}
 	if def.readOnly {
-		return false, pgerror.New("55P02", "parameter %q cannot be changed", name)
+		return false, pgerror.New(pgerror.CantChangeRuntimeParam, "parameter %q cannot be changed", name)
 	}
 	if def.normalize != nil {
 		v, err := def.normalize(value)
@@ -229,27 +290,26 @@ func (s *settings) set(name, value string) (bool, error) {
 		value = v
 	}
 	changed := s.values[name] != value
-	s.values[name] = value
-	if name == "default_transaction_isolation" {
-		// Outside a transaction the current level is the default.
-		s.values["transaction_isolation"] = value
-	}
+	s.assign(name, value, local)
 	return def.reported && changed, nil
 }
 
-func (s *settings) reset(name string) (bool, error) {
-	s.gen++
+// reset returns a setting to its default (SET ... TO DEFAULT, RESET).
+func (s *settings) reset(name string, local bool) (bool, error) {
 	name = canonicalName(name)
 	def, ok := s.table[name]
 	if !ok {
 		if strings.Contains(name, ".") {
-			delete(s.values, name)
+			s.assign(name, "", local)
 			return false, nil
 		}
 		return false, unknownSetting(name)
 	}
+	if def.readOnly {
+		return false, pgerror.New(pgerror.CantChangeRuntimeParam, "parameter %q cannot be changed", name)
+	}
 	changed := s.values[name] != def.def
-	s.values[name] = def.def
+	s.assign(name, def.def, local)
 	return def.reported && changed, nil
 }
 

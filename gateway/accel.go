@@ -57,7 +57,7 @@ func describeDatasets(ctx context.Context, cfg *config.Config, specs []catalog.S
 		}
 		ds, err := catalog.Describe(ctx, spec)
 		if err != nil {
-			problems = append(problems, fmt.Sprintf("dataset %q: %v", d.QualifiedName(), err))
+			problems = append(problems, (&catalog.LoadError{Dataset: d.QualifiedName(), Err: err}).Error())
 			continue
 		}
 		datasets = append(datasets, ds)
@@ -192,9 +192,10 @@ func checkStreams(cfg *config.Config, cat *catalog.Catalog) []string {
 		if !ok {
 			continue
 		}
-		key := []string{ds.PartitionKey.Name}
-		if ds.SortKey != nil {
-			key = append(key, ds.SortKey.Name)
+		key, err := ds.PrimaryKeyColumns()
+		if err != nil {
+			problems = append(problems, err.Error())
+			continue
 		}
 		for _, oc := range a.OnConflict {
 			if !sameSet(oc.Columns, key) {

@@ -14,8 +14,13 @@ import (
 func TestCheckStreams(t *testing.T) {
 	pk := attrarrow.KeyAttribute{Name: "id", Type: types.ScalarAttributeTypeS, Role: attrarrow.PartitionKey}
 	sk := attrarrow.KeyAttribute{Name: "version", Type: types.ScalarAttributeTypeN, Role: attrarrow.SortKey}
+	cols, err := attrarrow.Infer(nil, []attrarrow.KeyAttribute{pk, sk}, attrarrow.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	dataset := func(name, view string) *catalog.Dataset {
-		return &catalog.Dataset{Spec: catalog.Spec{Name: name, Schema: "public", Table: "T" + name}, PartitionKey: pk, SortKey: &sk, StreamViewType: view}
+		return &catalog.Dataset{Spec: catalog.Spec{Name: name, Schema: "public", Table: "T" + name}, PartitionKey: pk, SortKey: &sk,
+			StreamViewType: view, Columns: cols}
 	}
 	cat, err := catalog.New([]*catalog.Dataset{dataset("ok", "NEW_AND_OLD_IMAGES"), dataset("keys", "NEW_IMAGE"),
 		dataset("nostream", ""), dataset("keysonly", "KEYS_ONLY"), dataset("full", "")})

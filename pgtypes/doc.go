@@ -60,6 +60,15 @@
 //     microseconds) fail with an error wrapping ErrOutOfRange instead of
 //     being sent wrong.
 //
+// # COPY
+//
+// CopyEncoder (copy.go) writes COPY ... TO STDOUT's data with the same
+// codecs: a binary COPY tuple is a DataRow's body, sent as CopyData with
+// the signature in front of the first row (psycopg needs them in one
+// message); text and CSV take each value's text form and escape or quote it
+// as PostgreSQL's copyto.c does (CopyAttributeOutText, CopyAttributeOutCSV).
+// CopyOptions is the resolved option set, filled by the planner.
+//
 // testdata/golden.json holds what a real PostgreSQL 15 sent for ~180 cases;
 // `go test ./pgtypes -run TestGolden -update -pg URL` regenerates it and
 // runs a randomized byte-for-byte comparison with the same server.
@@ -69,7 +78,8 @@
 // pgtypes is a leaf, like pgx's pgtype: it imports only the standard library
 // and arrow-go (TestLeafPackage checks), and must never import wire, engine,
 // catalog or anything else of pgdynamo's. wire calls it to describe columns
-// (Types, Formats) and to write DataRows (Bind, AppendDataRow); catalogs call
+// (Types, Formats) and to write DataRows (Bind, AppendDataRow) and COPY data
+// (CopyEncoder); the planner resolves CopyOptions; catalogs call
 // TypeByOID, ArrayTypeOf and All for pg_type rows.
 //
 // # Known debts

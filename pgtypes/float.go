@@ -97,3 +97,8 @@ func float16Codec() codec {
 		json:    func(w *writer, v float16.Num) { w.buf = appendJSONFloat(w.buf, float64(v.Float32()), 32) },
 	}
 }
+
+// AppendFloatText appends f as PostgreSQL's float8out (bitSize 64) or
+// float4out (bitSize 32) prints it: what a float8 column sends as text, for
+// the engine's own float-to-text casts (`::text`, concatenation).
+func AppendFloatText(b []byte, f float64, bitSize int) []byte { return appendFloat(b, f, bitSize) }

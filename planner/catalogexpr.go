@@ -316,22 +316,7 @@ func (rw *rewrite) sessionFunction(name string, call *pg.FuncCall) (*pg.Node, er
 		lower := pg.MakeFuncCallNode(strNodes("lower"), []*pg.Node{call.Args[0]}, -1)
 		return castNode(pg.MakeCaseExprNode(lower, whens, -1), typeNameOf(text)), nil
 	case "set_config":
-		// pgdynamo's settings change through SET; set_config answers what
-		// it was asked to set, as PostgreSQL does, and changes nothing.
-		if len(call.Args) != 3 {
-			return nil, nil
-		}
-		if c, ok := constArg(call, 0); ok {
-			param, _ := constString(c)
-			st, found := s.Lookup(param)
-			if !found && !strings.Contains(param, ".") {
-				return nil, unknownParameter(param)
-			}
-			if st.ReadOnly {
-				return nil, pgerror.New("55P02", "parameter %q cannot be changed", param)
-			}
-		}
-		return castNode(call.Args[1], typeNameOf(text)), nil
+		return rw.setConfig(call)
 	}
 	return nil, nil
 }

@@ -84,6 +84,10 @@ var shimFunctions = map[string]bool{
 	"regclass_oid": true, "regclass_text": true, "regtype_oid": true, "regtype_text": true,
 	"regnamespace_oid": true, "regnamespace_text": true, "regproc_text": true, "regrole_oid": true,
 	"regrole_text": true,
+	// Behind PostgreSQL's semantics of everyday operators and functions.
+	"divide_checked": true, "modulo_checked": true, "substr": true, "json_typeof": true, "quote_nullable": true,
+	"overlay": true, "encode": true, "decode": true, "initcap": true, "div": true, "width_bucket": true,
+	"array_remove": true, "array_replace": true, "array_ndims": true, "array_length": true, "pg_typeof": true,
 }
 
 // ShimFunctions lists the functions the engine must define in ShimSchema.
@@ -214,13 +218,7 @@ func catalogRelations(rw *rewrite, stmt *pg.RawStmt) error {
 		}
 		switch v := n.Node.(type) {
 		case *pg.Node_ColumnRef:
-			// pg_catalog.pg_class.oid names the column through its relation.
-			f := v.ColumnRef.Fields
-			if len(f) == 3 {
-				if s, ok := f[0].Node.(*pg.Node_String_); ok && systemSchema(s.String_.Sval) {
-					v.ColumnRef.Fields = f[1:]
-				}
-			}
+			// pg_catalog.pg_class.oid lost its schema in postgres-names.
 			return false
 		case *pg.Node_RangeVar:
 			r := v.RangeVar

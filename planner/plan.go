@@ -12,6 +12,7 @@ import (
 	"github.com/pgdynamo/pgdynamo/accel"
 	"github.com/pgdynamo/pgdynamo/catalog"
 	"github.com/pgdynamo/pgdynamo/pgerror"
+	"github.com/pgdynamo/pgdynamo/pgtypes"
 	"github.com/pgdynamo/pgdynamo/readplan"
 )
 
@@ -41,14 +42,18 @@ const (
 	// with the rows; with Analyze it runs the query and reports the reads.
 	Explain
 	// DeclareCursor opens cursor Name over its query (SQL); FetchCursor
-	// reads Count rows from it (0: all); CloseCursor ends it ("all": every
-	// cursor).
+	// reads from it or, as MOVE, moves it (Fetch); CloseCursor ends it
+	// ("all": every cursor).
 	DeclareCursor
 	FetchCursor
 	CloseCursor
+	// Copy is COPY ... TO STDOUT: the rows of its query (SQL) as COPY data
+	// in the format Copy describes.
+	Copy
 )
 
-var kindNames = [...]string{"Query", "Set", "Reset", "Show", "Begin", "Commit", "Rollback", "Discard", "Deallocate", "Explain", "DeclareCursor", "FetchCursor", "CloseCursor"}
+var kindNames = [...]string{"Query", "Set", "Reset", "Show", "Begin", "Commit", "Rollback", "Discard", "Deallocate", "Explain",
+	"DeclareCursor", "FetchCursor", "CloseCursor", "Copy"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
@@ -91,10 +96,16 @@ type Statement struct {
 	Local bool
 	// Analyze is EXPLAIN ANALYZE.
 	Analyze bool
-	// Hold is DECLARE ... WITH HOLD: the cursor outlives its transaction.
-	Hold bool
-	// Count is how many rows FETCH reads; 0 means all.
-	Count int64
+	// Hold is DECLARE ... WITH HOLD: the cursor outlives its transaction;
+	// Binary, DECLARE ... BINARY: FETCH sends its rows in binary.
+	Hold, Binary bool
+	// Fetch is what FETCH or MOVE asks of cursor Name.
+	Fetch Fetch
+	// Copy is COPY's output format and options.
+	Copy *pgtypes.CopyOptions
+	// SetConfig are the settings the statement's set_config() calls change,
+	// in order; the engine applies them before it runs the query.
+	SetConfig []ConfigChange
 	// ID identifies the statement while it runs; its scans' IDs start with
 	// it, so the engine can find the running statement a scan belongs to.
 	ID    string
@@ -111,6 +122,13 @@ type Statement struct {
 	// are, nothing computed (plain.go): a read returning exactly those
 	// rows answers it without the engine.
 	PlainColumns []string
+	// Signatures are the query's function calls as PostgreSQL names them
+	// in "function f(integer) does not exist", by function name.
+	Signatures map[string]string
+	// ColumnTables are the tables (FROM items) the query's unqualified
+	// column names belong to, for messages that qualify them; "" for a
+	// name of several.
+	ColumnTables map[string]string
 }
 
 // Router decides where a dataset reference reads (accel.Registry).
@@ -149,27 +167,45 @@ func (p *Planner) WithRouter(r Router) *Planner {
 // with a Position into sql where one is known. queryID, when not empty,
 // prefixes the statements' IDs ("<queryID>/<n>") and so their scans' IDs.
 func (p *Planner) Plan(sql string, queryID string) ([]Statement, error) {
-	if err := checkText(sql); err != nil {
+	stmts, errs, err := p.PlanEach(sql, queryID)
+	if err != nil {
 		return nil, err
+	}
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return stmts, nil
+}
+
+// PlanEach plans every statement of sql as Plan does, but one that fails
+// does not stop the others: errs[i] is statement i's error (its Statement
+// then holds only its Source). A syntax error anywhere fails the whole
+// text (err), as PostgreSQL parses a message whole before it runs any of
+// it, and analyzes each statement only when its turn comes.
+func (p *Planner) PlanEach(sql string, queryID string) (stmts []Statement, errs []error, err error) {
+	if err := checkText(sql); err != nil {
+		return nil, nil, err
 	}
 	tree, err := pg.Parse(sql)
 	if err != nil {
-		return nil, syntaxError(err)
+		return nil, nil, syntaxError(err)
 	}
-	stmts := make([]Statement, 0, len(tree.Stmts))
+	stmts = make([]Statement, len(tree.Stmts))
+	errs = make([]error, len(tree.Stmts))
 	for i, raw := range tree.Stmts {
 		source := statementText(sql, raw)
 		id := ""
 		if queryID != "" {
 			id = queryID + "/" + strconv.Itoa(i+1)
 		}
-		st, err := p.planOne(raw, source, id)
-		if err != nil {
-			return nil, err
+		stmts[i], errs[i] = p.planOne(raw, source, id)
+		if errs[i] != nil {
+			stmts[i] = Statement{Source: source, ID: id}
 		}
-		stmts = append(stmts, st)
 	}
-	return stmts, nil
+	return stmts, errs, nil
 }
 
 func statementText(sql string, raw *pg.RawStmt) string {
@@ -232,10 +268,7 @@ func (p *Planner) planOne(raw *pg.RawStmt, source, id string) (Statement, error)
 		}
 		return st, nil
 	case *pg.Node_CopyStmt:
-		if n.CopyStmt.Filename != "" || n.CopyStmt.IsProgram {
-			return st, pgerror.New(pgerror.InsufficientPrivilege, "COPY to or from a file or program is not allowed")
-		}
-		return st, pgerror.New(pgerror.FeatureNotSupported, "COPY is not supported")
+		return p.planCopy(n.CopyStmt, source, id)
 	case *pg.Node_LoadStmt:
 		return st, pgerror.New(pgerror.InsufficientPrivilege, "LOAD is not allowed")
 	}
@@ -417,13 +450,21 @@ func (p *Planner) planExplain(e *pg.ExplainStmt, source, id string) (Statement, 
 	return st, nil
 }
 
-// cursorOptHold is PostgreSQL's CURSOR_OPT_HOLD bit.
-const cursorOptHold = 0x0020
+// PostgreSQL's CURSOR_OPT_* bits of DECLARE.
+const (
+	cursorOptBinary = 0x0001
+	cursorOptScroll = 0x0002
+	cursorOptHold   = 0x0020
+)
 
 // planDeclare plans the cursor's query like any query.
 func (p *Planner) planDeclare(d *pg.DeclareCursorStmt, source, id string) (Statement, error) {
 	if _, ok := d.Query.GetNode().(*pg.Node_SelectStmt); !ok {
 		return Statement{}, pgerror.New(pgerror.FeatureNotSupported, "cursors are supported over SELECT queries only")
+	}
+	if d.Options&cursorOptScroll != 0 {
+		return Statement{}, &pgerror.Error{Code: pgerror.FeatureNotSupported,
+			Message: "SCROLL cursors are not supported", Hint: "pgdynamo cursors read forward only: declare it without SCROLL"}
 	}
 	inner, err := pg.Deparse(&pg.ParseResult{Stmts: []*pg.RawStmt{{Stmt: d.Query}}})
 	if err != nil {
@@ -435,32 +476,61 @@ func (p *Planner) planDeclare(d *pg.DeclareCursorStmt, source, id string) (State
 	}
 	st.Kind, st.Tag, st.Name, st.Source = DeclareCursor, "DECLARE CURSOR", d.Portalname, source
 	st.Hold = d.Options&cursorOptHold != 0
+	st.Binary = d.Options&cursorOptBinary != 0
 	return st, nil
 }
 
-// fetchAll is how pg_query spells FETCH ALL (PostgreSQL's FETCH_ALL).
+// FetchDirection is which way FETCH and MOVE go.
+type FetchDirection int
+
+// Fetch directions, as PostgreSQL's FetchDirection.
+const (
+	// FetchForward reads Count rows forward (All: the rest); NEXT is
+	// FORWARD 1.
+	FetchForward FetchDirection = iota
+	// FetchBackward reads Count rows backward (All: back to the start);
+	// PRIOR is BACKWARD 1.
+	FetchBackward
+	// FetchAbsolute reads row Count (negative: from the end); FIRST is
+	// ABSOLUTE 1, LAST is ABSOLUTE -1.
+	FetchAbsolute
+	// FetchRelative reads the row Count rows away from the current one.
+	FetchRelative
+)
+
+// Fetch is what FETCH and MOVE ask of a cursor. Whether the cursor can
+// go there is for whoever holds it to say (pgdynamo's read forward only).
+type Fetch struct {
+	// Move is MOVE: the cursor moves, no rows are sent.
+	Move      bool
+	Direction FetchDirection
+	Count     int64
+	All       bool
+}
+
+// fetchAll is how pg_query spells ALL (PostgreSQL's FETCH_ALL).
 const fetchAll = 1<<63 - 1
 
 func planFetch(f *pg.FetchStmt, st Statement) (Statement, error) {
+	st.Kind, st.Tag, st.Name = FetchCursor, "FETCH", f.Portalname
 	if f.Ismove {
-		return st, pgerror.New(pgerror.FeatureNotSupported, "MOVE is not supported: cursors read forward only")
+		st.Tag = "MOVE"
 	}
+	st.Fetch = Fetch{Move: f.Ismove, Count: f.HowMany}
 	switch f.Direction {
 	case pg.FetchDirection_FETCH_FORWARD:
-	case pg.FetchDirection_FETCH_ABSOLUTE, pg.FetchDirection_FETCH_RELATIVE:
-		// NEXT is RELATIVE 1, the only relative move a forward cursor makes.
-		if f.Direction != pg.FetchDirection_FETCH_RELATIVE || f.HowMany != 1 {
-			return st, pgerror.New(pgerror.FeatureNotSupported, "cursors read forward only")
-		}
+		st.Fetch.Direction = FetchForward
+	case pg.FetchDirection_FETCH_BACKWARD:
+		st.Fetch.Direction = FetchBackward
+	case pg.FetchDirection_FETCH_ABSOLUTE:
+		st.Fetch.Direction = FetchAbsolute
+	case pg.FetchDirection_FETCH_RELATIVE:
+		st.Fetch.Direction = FetchRelative
 	default:
-		return st, pgerror.New(pgerror.FeatureNotSupported, "cursors read forward only")
+		return st, pgerror.New(pgerror.FeatureNotSupported, "FETCH direction %v is not supported", f.Direction)
 	}
-	if f.HowMany < 0 {
-		return st, pgerror.New(pgerror.FeatureNotSupported, "cursors read forward only")
-	}
-	st.Kind, st.Tag, st.Name, st.Count = FetchCursor, "FETCH", f.Portalname, f.HowMany
-	if f.HowMany == fetchAll {
-		st.Count = 0
+	if f.HowMany == fetchAll && (st.Fetch.Direction == FetchForward || st.Fetch.Direction == FetchBackward) {
+		st.Fetch.Count, st.Fetch.All = 0, true
 	}
 	return st, nil
 }

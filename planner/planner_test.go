@@ -17,9 +17,20 @@ import (
 func testPlanner(t *testing.T) *planner.Planner {
 	t.Helper()
 	var datasets []*catalog.Dataset
+	// users has the columns the tests name besides its key.
+	str := func(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
+	usersItem := map[string]types.AttributeValue{"id": &types.AttributeValueMemberN{Value: "1"},
+		"metadata": &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{"signup": str("web")}},
+		"addresses": &types.AttributeValueMemberL{Value: []types.AttributeValue{
+			&types.AttributeValueMemberM{Value: map[string]types.AttributeValue{"city": str("Bern")}}}},
+		"x": str("1"), "y": str("y"), "z": str("z"), "w": str("w"), "v": str("{1}"), "u": str("1 2")}
 	for _, name := range []string{"users", "orders"} {
 		pk := attrarrow.KeyAttribute{Name: "id", Type: types.ScalarAttributeTypeN, Role: attrarrow.PartitionKey}
-		cols, err := attrarrow.Infer(nil, []attrarrow.KeyAttribute{pk}, attrarrow.Options{UnnestDepth: -1})
+		var items []map[string]types.AttributeValue
+		if name == "users" {
+			items = append(items, usersItem)
+		}
+		cols, err := attrarrow.Infer(items, []attrarrow.KeyAttribute{pk}, attrarrow.Options{UnnestDepth: -1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -63,11 +74,11 @@ func TestPlanRewritesQueries(t *testing.T) {
 		{"union takes names from the left arm", "SELECT 1 AS a UNION SELECT 2",
 			"SELECT 1 AS a UNION SELECT 2", 0},
 		{"generate_series is allowed", "SELECT * FROM generate_series(1, 3) g",
-			"SELECT * FROM generate_series(1, 3) g(g)", 0},
+			"SELECT * FROM LATERAL (SELECT generate_series::int4 AS generate_series FROM generate_series(1, 3)) g(g)", 0},
 		{"BC dates keep their era", "SELECT '0044-03-15 BC'::date AS d, '0101-01-01 00:00:00Z BC'::timestamptz AS t, '2024-01-01'::date AS a",
 			"SELECT '0044-03-15 (BC)'::date AS d, '0101-01-01 (BC) 00:00:00Z'::timestamptz AS t, '2024-01-01'::date AS a", 0},
 		{"jsonb reads as json", "SELECT '{}'::jsonb AS j",
-			"SELECT '{}'::json AS j", 0},
+			"SELECT pgdynamo_jsonb('{}'::text)::json AS j", 0},
 		{"json path operators", `SELECT metadata #>> '{signup,source}' AS s, addresses #> '{0, city}' AS c FROM users`,
 			`SELECT json_extract_string(metadata, '$."signup"."source"') AS s, json_extract(addresses, '$[0]."city"') AS c FROM pgdynamo_scan('public.users', 'r1') users`, 1},
 		{"bytea hex literals decode as PostgreSQL does", `SELECT '\x0aff'::bytea AS b, 'x'::bytea AS e`,
@@ -262,21 +273,31 @@ func TestPlanSplitsStatements(t *testing.T) {
 func TestPlanCursors(t *testing.T) {
 	p := testPlanner(t)
 	tests := []struct {
-		sql   string
-		kind  planner.Kind
-		tag   string
-		name  string
-		count int64
-		hold  bool
+		sql          string
+		kind         planner.Kind
+		tag          string
+		name         string
+		fetch        planner.Fetch
+		hold, binary bool
 	}{
-		{`DECLARE "c1" CURSOR WITHOUT HOLD FOR SELECT id FROM users`, planner.DeclareCursor, "DECLARE CURSOR", "c1", 0, false},
-		{"DECLARE c2 CURSOR WITH HOLD FOR SELECT 1", planner.DeclareCursor, "DECLARE CURSOR", "c2", 0, true},
-		{`FETCH FORWARD 2000 FROM "c1"`, planner.FetchCursor, "FETCH", "c1", 2000, false},
-		{"FETCH ALL FROM c1", planner.FetchCursor, "FETCH", "c1", 0, false},
-		{"FETCH c1", planner.FetchCursor, "FETCH", "c1", 1, false},
-		{"FETCH NEXT FROM c1", planner.FetchCursor, "FETCH", "c1", 1, false},
-		{"CLOSE c1", planner.CloseCursor, "CLOSE CURSOR", "c1", 0, false},
-		{"CLOSE ALL", planner.CloseCursor, "CLOSE CURSOR ALL", "all", 0, false},
+		{`DECLARE "c1" CURSOR WITHOUT HOLD FOR SELECT id FROM users`, planner.DeclareCursor, "DECLARE CURSOR", "c1", planner.Fetch{}, false, false},
+		{"DECLARE c2 CURSOR WITH HOLD FOR SELECT 1", planner.DeclareCursor, "DECLARE CURSOR", "c2", planner.Fetch{}, true, false},
+		{"DECLARE c3 BINARY NO SCROLL CURSOR FOR SELECT 1", planner.DeclareCursor, "DECLARE CURSOR", "c3", planner.Fetch{}, false, true},
+		{`FETCH FORWARD 2000 FROM "c1"`, planner.FetchCursor, "FETCH", "c1", planner.Fetch{Count: 2000}, false, false},
+		{"FETCH ALL FROM c1", planner.FetchCursor, "FETCH", "c1", planner.Fetch{All: true}, false, false},
+		{"FETCH FORWARD ALL FROM c1", planner.FetchCursor, "FETCH", "c1", planner.Fetch{All: true}, false, false},
+		{"FETCH c1", planner.FetchCursor, "FETCH", "c1", planner.Fetch{Count: 1}, false, false},
+		{"FETCH 0 c1", planner.FetchCursor, "FETCH", "c1", planner.Fetch{Count: 0}, false, false},
+		{"FETCH NEXT FROM c1", planner.FetchCursor, "FETCH", "c1", planner.Fetch{Count: 1}, false, false},
+		{"FETCH PRIOR FROM c1", planner.FetchCursor, "FETCH", "c1", planner.Fetch{Direction: planner.FetchBackward, Count: 1}, false, false},
+		{"FETCH BACKWARD ALL FROM c1", planner.FetchCursor, "FETCH", "c1", planner.Fetch{Direction: planner.FetchBackward, All: true}, false, false},
+		{"FETCH LAST FROM c1", planner.FetchCursor, "FETCH", "c1", planner.Fetch{Direction: planner.FetchAbsolute, Count: -1}, false, false},
+		{"FETCH ABSOLUTE 3 FROM c1", planner.FetchCursor, "FETCH", "c1", planner.Fetch{Direction: planner.FetchAbsolute, Count: 3}, false, false},
+		{"FETCH RELATIVE -2 FROM c1", planner.FetchCursor, "FETCH", "c1", planner.Fetch{Direction: planner.FetchRelative, Count: -2}, false, false},
+		{"MOVE 5 IN c1", planner.FetchCursor, "MOVE", "c1", planner.Fetch{Move: true, Count: 5}, false, false},
+		{"MOVE ABSOLUTE 7 IN c1", planner.FetchCursor, "MOVE", "c1", planner.Fetch{Move: true, Direction: planner.FetchAbsolute, Count: 7}, false, false},
+		{"CLOSE c1", planner.CloseCursor, "CLOSE CURSOR", "c1", planner.Fetch{}, false, false},
+		{"CLOSE ALL", planner.CloseCursor, "CLOSE CURSOR ALL", "all", planner.Fetch{}, false, false},
 	}
 	for _, tc := range tests {
 		stmts, err := p.Plan(tc.sql, "")
@@ -284,14 +305,14 @@ func TestPlanCursors(t *testing.T) {
 			t.Fatalf("%s: %v", tc.sql, err)
 		}
 		st := stmts[0]
-		if st.Kind != tc.kind || st.Tag != tc.tag || st.Name != tc.name || st.Count != tc.count || st.Hold != tc.hold {
-			t.Errorf("%s: got kind=%v tag=%q name=%q count=%d hold=%v", tc.sql, st.Kind, st.Tag, st.Name, st.Count, st.Hold)
+		if st.Kind != tc.kind || st.Tag != tc.tag || st.Name != tc.name || st.Fetch != tc.fetch || st.Hold != tc.hold || st.Binary != tc.binary {
+			t.Errorf("%s: got kind=%v tag=%q name=%q fetch=%+v hold=%v binary=%v", tc.sql, st.Kind, st.Tag, st.Name, st.Fetch, st.Hold, st.Binary)
 		}
 	}
 	if stmts, _ := p.Plan("DECLARE c CURSOR FOR SELECT id FROM users", ""); len(stmts[0].Scans) != 1 {
 		t.Error("the cursor's query is not planned")
 	}
-	for _, bad := range []string{"FETCH BACKWARD 1 FROM c", "MOVE 1 IN c", "FETCH ABSOLUTE 3 FROM c", "DECLARE c CURSOR FOR DELETE FROM users"} {
+	for _, bad := range []string{"DECLARE c SCROLL CURSOR FOR SELECT 1", "DECLARE c CURSOR FOR DELETE FROM users"} {
 		if _, err := p.Plan(bad, ""); err == nil {
 			t.Errorf("%s: accepted", bad)
 		}
@@ -319,10 +340,9 @@ func TestPlanKeyPushdown(t *testing.T) {
 		{"SELECT * FROM users WHERE NOT (id = 1)", []string{""}},
 		// Text compared with a number column is cast to a number, as SQL does.
 		{"SELECT * FROM users WHERE id = '42'", []string{"id = 42"}},
-		// Text that is no number equals no key (and fails the cast): nothing to read.
-		{"SELECT * FROM users WHERE id = 'forty-two'", []string{"id = (no value can match)"}},
+		// (Text that is no number fails as PostgreSQL's 22P02 before any read;
+		// as a parameter it reads nothing: readplan's tests.)
 		{"SELECT * FROM users WHERE id = 1.5::float8", []string{""}},
-		{"SELECT * FROM users a, orders b WHERE id = 1", []string{"", ""}},
 		{"SELECT * FROM users a, orders b WHERE b.id = 1 AND a.id = b.id", []string{"", "id = 1"}},
 		{"SELECT * FROM users a JOIN orders b ON a.id = b.id WHERE a.id = 1", []string{"id = 1", ""}},
 		{"SELECT * FROM users a JOIN orders b ON a.id = b.id AND b.id = 2", []string{"", "id = 2"}},

@@ -32,6 +32,43 @@ type rewrite struct {
 	// volatile: the rewrite inlined rows that change while the session
 	// runs (per-session relations), see Statement.Volatile.
 	volatile bool
+	// setConfigs are the statement's set_config calls.
+	setConfigs []ConfigChange
+	// signatures are the statement's function calls as PostgreSQL names
+	// them in errors ("nosuch(integer)"), by function name.
+	signatures map[string]string
+	// columnTables are the FROM items unqualified column names belong to,
+	// "" for a name of several.
+	columnTables map[string]string
+}
+
+// columnOf records that the unqualified column name is table's.
+func (rw *rewrite) columnOf(name, table string) {
+	if rw.columnTables == nil {
+		rw.columnTables = map[string]string{}
+	}
+	if prev, seen := rw.columnTables[name]; seen && prev != table {
+		table = ""
+	}
+	rw.columnTables[name] = table
+}
+
+// signature records a call of name with args' types for error messages;
+// a call with an argument of unknown type is not recorded.
+func (rw *rewrite) signature(name string, args []string) {
+	names := make([]string, len(args))
+	for i, a := range args {
+		if a == "" {
+			return
+		}
+		names[i] = typeDisplayName(a)
+	}
+	if rw.signatures == nil {
+		rw.signatures = map[string]string{}
+	}
+	if _, seen := rw.signatures[name]; !seen {
+		rw.signatures[name] = name + "(" + strings.Join(names, ", ") + ")"
+	}
 }
 
 // Transform is one named, tested rewrite of a statement's AST.
@@ -43,6 +80,9 @@ type Transform struct {
 // queryTransforms run in order on every query.
 var queryTransforms = []Transform{
 	{Name: "collect-cte-names", Apply: collectCTENames},
+	// Before any relation is rewritten: it reads the FROM clauses as the
+	// client wrote them.
+	{Name: "postgres-names", Apply: postgresNames},
 	{Name: "param-cast-types", Apply: paramCastTypes},
 	{Name: "catalog-function-scans", Apply: catalogFunctionScans},
 	{Name: "table-function-allowlist", Apply: checkTableFunctions},
@@ -57,6 +97,7 @@ var queryTransforms = []Transform{
 	{Name: "catalog-functions", Apply: catalogFunctions},
 	{Name: "catalog-casts", Apply: catalogCasts},
 	{Name: "catalog-operators", Apply: catalogOperators},
+	{Name: "checked-division", Apply: checkedDivision},
 	{Name: "catalog-collations", Apply: catalogCollations},
 	{Name: "bytea-hex-literals", Apply: byteaHexLiterals},
 	{Name: "bc-date-literals", Apply: bcDateLiterals},
@@ -106,6 +147,9 @@ func (p *Planner) planQuery(source, id string) (Statement, error) {
 	st.ParamTypes = rw.paramTypes
 	st.Volatile = rw.volatile
 	st.PlainColumns = plainColumns(stmt, rw.scans)
+	st.SetConfig = rw.setConfigs
+	st.Signatures = rw.signatures
+	st.ColumnTables = rw.columnTables
 	return st, nil
 }
 

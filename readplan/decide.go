@@ -696,11 +696,18 @@ func filterAtom(a bound) ([]scan.Cond, bool) {
 		// NULL in SQL: no attribute, a NULL value, or a value of a kind the
 		// column does not read.
 		cond(scan.NotExists)
-		if t := a.col.typeName(); t != "" {
-			cond(scan.NotType, &types.AttributeValueMemberS{Value: t})
-		} else if a.col.cat == text {
+		switch {
+		case a.col.cat == number && a.col.float:
+			// Every N reads as a float8.
+			cond(scan.NotType, &types.AttributeValueMemberS{Value: "N"})
+		case a.col.cat == boolean:
+			cond(scan.NotType, &types.AttributeValueMemberS{Value: "BOOL"})
+		case a.col.cat == text:
 			cond(scan.IsType, &types.AttributeValueMemberS{Value: "NULL"})
-		} else {
+		default:
+			// An int8, date or timestamp column also reads values of its
+			// own kind as NULL (a fraction, "2024-1-5", "garbage"): no
+			// condition on the kind says which.
 			return nil, false
 		}
 		return out, true

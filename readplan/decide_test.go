@@ -104,8 +104,14 @@ func TestDecide(t *testing.T) {
 		want: []string{"Filter: d BETWEEN '2024-01-01' AND '2024-01-31'"},
 	}, {
 		name: "IS NULL admits what the column reads as NULL",
-		spec: Spec{Where: where(atom("n", IsNull), atom("txt", IsNotNull))},
-		want: []string{"Filter: (attribute_not_exists(n) OR NOT attribute_type(n, 'N')) AND attribute_exists(txt)"},
+		spec: Spec{Where: where(atom("f", IsNull), atom("txt", IsNotNull))},
+		want: []string{"Filter: (attribute_not_exists(f) OR NOT attribute_type(f, 'N')) AND attribute_exists(txt)"},
+	}, {
+		// A fraction is an N an int8 column reads as NULL; "garbage" an S a
+		// timestamp column does.
+		name: "IS NULL stays with the engine where values of the column's kind read as NULL",
+		spec: Spec{Where: where(atom("n", IsNull), atom("ts", IsNull), atom("d", IsNull))},
+		want: []string{"!Filter"},
 	}, {
 		name: "a partition key with a sort key range",
 		spec: Spec{Where: where(atom("id", Eq, int64(7)), atom("sk", Ge, "b"), atom("sk", Le, "d"))},

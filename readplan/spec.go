@@ -114,9 +114,17 @@ type Spec struct {
 // equalities (the partition key and, when the table has one, the sort key):
 // a lookup of single items, which pgdynamo.read_mode auto reads live.
 func (s Spec) KeyLookup(ds *catalog.Dataset) bool {
+	// Columns are matched to key attributes by their schema entry: a key
+	// column may be renamed (Id_2 beside an attribute id).
+	attrOf := func(column string) string {
+		if c, ok := ds.Columns.Column(column); ok && len(c.Path) == 1 {
+			return c.Path[0]
+		}
+		return ""
+	}
 	fixed := func(attr string) bool {
 		for _, cl := range s.Where {
-			if len(cl) != 1 || cl[0].Column != attr {
+			if len(cl) != 1 || attrOf(cl[0].Column) != attr {
 				continue
 			}
 			a := cl[0]

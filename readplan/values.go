@@ -92,19 +92,6 @@ func columnOf(s *attrarrow.Schema, name string, keyTypes map[string]types.Scalar
 	return col, col.cat != unpushable
 }
 
-// typeName is the one DynamoDB type a column's non-NULL values come from.
-func (c column) typeName() string {
-	switch c.cat {
-	case number:
-		return "N"
-	case date, stamp:
-		return "S"
-	case boolean:
-		return "BOOL"
-	}
-	return ""
-}
-
 // operand is a bound value converted for a column.
 type operand struct {
 	av types.AttributeValue

@@ -27,18 +27,21 @@ type Budget struct {
 	wait func(ctx context.Context, d time.Duration) error
 }
 
-// NewBudget returns a budget of rate RCU per second (> 0).
+// NewBudget returns a budget of rate RCU per second (> 0). It paces reads
+// at budgetShare of the rate: the first pages of a read are reserved before
+// their cost is known, and the margin keeps what they overdraw inside the
+// limit.
 func NewBudget(rate float64) *Budget {
-	return NewBudgetWithClock(rate, time.Now, sleepContext)
+	return NewBudgetWithClock(rate*budgetShare, time.Now, sleepContext)
 }
+
+// budgetShare is the share of a read-capacity limit reads are paced at.
+const budgetShare = 0.95
 
 // NewBudgetWithClock is NewBudget with an injected clock, for tests.
 func NewBudgetWithClock(rate float64, now func() time.Time, wait func(context.Context, time.Duration) error) *Budget {
 	return &Budget{rate: rate, now: now, wait: wait, last: now()}
 }
-
-// Rate is the budget in RCU per second.
-func (b *Budget) Rate() float64 { return b.rate }
 
 // PageCapacity is the most one page should cost, so that the readers sharing
 // the budget take turns at a fine grain instead of overdrawing it by whole

@@ -10,7 +10,8 @@
 #           DynamoDB Local, javac for the pgjdbc client test), postgresql (the server the differential
 #           tests compare with; a private cluster is started per test run, no service is needed),
 #           postgresql-client (psql), nodejs npm, libpostgresql-jdbc-java (pgjdbc),
-#           python3-psycopg2 (for /usr/bin/python3)
+#           python3-psycopg2, python3-psycopg (psycopg 3), python3-sqlalchemy, python3-pandas
+#           (for /usr/bin/python3)
 #     demo: make gcc g++ ca-certificates tar, a Java runtime, postgresql-client, nodejs npm
 #   Cache             outside the repository, in
 #                     ${PGDYNAMO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pgdynamo}:
@@ -56,7 +57,11 @@ pg_server_ok() {
 	return 1
 }
 
-python_ok() { [[ -x $DEBIAN_PYTHON ]] && "$DEBIAN_PYTHON" -c 'import psycopg2' >/dev/null 2>&1; }
+# python_has MODULE: Debian's python3 finds MODULE (found, not imported: pandas takes a second to import).
+python_has() {
+	[[ -x $DEBIAN_PYTHON ]] &&
+		"$DEBIAN_PYTHON" -c 'import importlib.util, sys; sys.exit(importlib.util.find_spec(sys.argv[1]) is None)' "$1" >/dev/null 2>&1
+}
 
 # java_pkg jre|jdk: the Debian package for a Java 17+ runtime or JDK. Debian 12 and Ubuntu 22.04+
 # have openjdk-17; later Debian releases replace it with a newer default. Before `apt-get update`
@@ -92,7 +97,10 @@ missing() {
 	fi
 	pg_server_ok || printf 'PostgreSQL server (initdb, postgres)\tpostgresql\n'
 	[[ -f $JDBC_JAR ]] || printf 'pgjdbc (%s)\tlibpostgresql-jdbc-java\n' "$JDBC_JAR"
-	python_ok || printf 'psycopg2 for %s\tpython3-psycopg2\n' "$DEBIAN_PYTHON"
+	python_has psycopg2 || printf 'psycopg2 for %s\tpython3-psycopg2\n' "$DEBIAN_PYTHON"
+	python_has psycopg || printf 'psycopg 3 for %s\tpython3-psycopg\n' "$DEBIAN_PYTHON"
+	python_has sqlalchemy || printf 'SQLAlchemy for %s\tpython3-sqlalchemy\n' "$DEBIAN_PYTHON"
+	python_has pandas || printf 'pandas for %s\tpython3-pandas\n' "$DEBIAN_PYTHON"
 }
 
 # can_install: root, or CI with passwordless sudo. Sets sudo.
@@ -208,7 +216,9 @@ summary() {
 			jdbc=" $(unzip -p "$JDBC_JAR" META-INF/MANIFEST.MF 2>/dev/null | sed -n 's/^Implementation-Version: *//p' | tr -d '\r')"
 		fi
 		s+=", $(javac -version 2>&1), PostgreSQL server $(basename "$(dirname "$(pg_server_dir)")"), pgjdbc$jdbc"
-		s+=", psycopg2 $("$DEBIAN_PYTHON" -c 'import psycopg2; print(psycopg2.__version__.split()[0])'), npm pg $(pinned_pg_version)"
+		# Versions from the package metadata: importing pandas takes a second.
+		s+=", $("$DEBIAN_PYTHON" -c 'from importlib.metadata import version as v; print(", ".join(p + " " + v(p) for p in ("psycopg2", "psycopg", "SQLAlchemy", "pandas")))')"
+		s+=", npm pg $(pinned_pg_version)"
 	fi
 	say "$s; cache $(cache_root)"
 }

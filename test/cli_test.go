@@ -159,9 +159,17 @@ func TestCLICheckDescribesTables(t *testing.T) {
 	if code == 0 {
 		t.Fatal("check passed for a missing table")
 	}
-	for _, want := range []string{"no_such_table", "eu-west-3", "region"} {
+	// serve fails the same way, hint included.
+	_, serveErr, serveCode := runCLI(t, env, "serve", "--config", missing)
+	if serveCode == 0 {
+		t.Fatal("serve started for a missing table")
+	}
+	for _, want := range []string{"no_such_table", "eu-west-3", "hint: DynamoDB tables are regional: check dynamodb_aws_region"} {
 		if !strings.Contains(stderr, want) {
-			t.Errorf("missing-table error lacks %q:\n%s", want, stderr)
+			t.Errorf("check: missing-table error lacks %q:\n%s", want, stderr)
+		}
+		if !strings.Contains(serveErr, want) {
+			t.Errorf("serve: missing-table error lacks %q:\n%s", want, serveErr)
 		}
 	}
 }

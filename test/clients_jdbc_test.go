@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
@@ -112,8 +113,9 @@ func TestClientJDBCMetabase(t *testing.T) {
 	wire := proxyGateway(t, gw)
 	host, port := wire.hostPort()
 	url := fmt.Sprintf("jdbc:postgresql://%s:%s/e2e?user=tester&sslmode=disable&connectTimeout=10&socketTimeout=60", host, port)
-	raw := runClient(t, "pgjdbc client", nil, java, "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-Duser.timezone=UTC",
-		"-cp", classpath, "MetabaseClient", url)
+	args := append([]string{java, "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-Duser.timezone=UTC",
+		"-cp", classpath, "MetabaseClient", url}, metabaseBuilderQueries...)
+	raw := runClient(t, "pgjdbc client", nil, args...)
 	out := parseJDBCOutput(raw)
 	if !out.step(t, "connect") {
 		t.Fatalf("pgjdbc could not connect:\n%s", raw)
@@ -290,6 +292,37 @@ func TestClientJDBCMetabase(t *testing.T) {
 		}
 	})
 
+	t.Run("query builder", func(t *testing.T) {
+		// The questions answer what PostgreSQL answers over the same rows:
+		// its type names (pgjdbc's getColumnTypeName) and its text values.
+		pg := connectAs(t, loadIntoPostgres(t, f, "e2e_jdbc"), func(c *pgx.ConnConfig) { c.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol })
+		byQuery := map[string][][]string{}
+		for _, l := range out.lines["builder"] {
+			byQuery[l[0]] = append(byQuery[l[0]], l[1:])
+		}
+		for i, q := range metabaseBuilderQueries {
+			n := strconv.Itoa(i + 1)
+			if !out.step(t, "builder "+n) {
+				continue
+			}
+			want, err := ask(context.Background(), pg, q)
+			if err != nil || want.err != nil {
+				t.Fatalf("PostgreSQL: %v %v", err, want.err)
+			}
+			var types []string
+			for _, oid := range want.oids {
+				types = append(types, pgTypeName(oid))
+			}
+			var wantRows [][]string
+			for _, r := range want.rows {
+				wantRows = append(wantRows, append([]string{strings.Join(types, ",")}, r...))
+			}
+			if got := byQuery[n]; !reflect.DeepEqual(got, wantRows) {
+				t.Errorf("%s\ngot  %q\nwant %q", q, got, wantRows)
+			}
+		}
+	})
+
 	t.Run("errors", func(t *testing.T) {
 		if !out.step(t, "missing table") {
 			return
@@ -301,4 +334,17 @@ func TestClientJDBCMetabase(t *testing.T) {
 			t.Errorf("query after the error: %v, want %d", got, len(f.visits))
 		}
 	})
+}
+
+// metabaseBuilderQueries are questions as Metabase's query builder writes
+// them for PostgreSQL: columns qualified by schema and table, CAST,
+// DATE_TRUNC, EXTRACT and binning. Each is ordered totally.
+var metabaseBuilderQueries = []string{
+	`SELECT "public"."people"."city" AS "city", count(*) AS "count" FROM "public"."people" GROUP BY "public"."people"."city" ORDER BY "public"."people"."city" ASC NULLS FIRST`,
+	`SELECT CAST("public"."people"."joined" AS date) AS "joined", count(*) AS "count" FROM "public"."people" WHERE "public"."people"."joined" < date '2020-06-01' GROUP BY CAST("public"."people"."joined" AS date) ORDER BY CAST("public"."people"."joined" AS date) ASC`,
+	`SELECT DATE_TRUNC('month', "public"."people"."seen") AS "seen", count(*) AS "count" FROM "public"."people" GROUP BY DATE_TRUNC('month', "public"."people"."seen") ORDER BY DATE_TRUNC('month', "public"."people"."seen") ASC`,
+	`SELECT CAST(extract(year from "public"."people"."joined") AS integer) AS "joined", avg("public"."people"."age") AS "avg" FROM "public"."people" GROUP BY CAST(extract(year from "public"."people"."joined") AS integer) ORDER BY CAST(extract(year from "public"."people"."joined") AS integer) ASC`,
+	`SELECT ((floor((("public"."people"."age" - 18.0) / 10.0)) * 10.0) + 18.0) AS "age", count(*) AS "count" FROM "public"."people" GROUP BY ((floor((("public"."people"."age" - 18.0) / 10.0)) * 10.0) + 18.0) ORDER BY ((floor((("public"."people"."age" - 18.0) / 10.0)) * 10.0) + 18.0) ASC`,
+	`SELECT "public"."visits"."page" AS "page", "People"."active" AS "People__active", sum("public"."visits"."amount") AS "sum" FROM "public"."visits" LEFT JOIN "public"."people" "People" ON "public"."visits"."person_id" = "People"."id" GROUP BY "public"."visits"."page", "People"."active" ORDER BY "public"."visits"."page" ASC, "People"."active" ASC`,
+	`SELECT "public"."people"."id" AS "id", "public"."people"."name" AS "name", "public"."people"."score" AS "score" FROM "public"."people" WHERE ("public"."people"."age" > 70) AND ("public"."people"."name" LIKE 'A%') ORDER BY "public"."people"."id" ASC LIMIT 2000`,
 }

@@ -18,7 +18,11 @@ import (
 // python3 earlier on PATH (pyenv, a venv) does not see it.
 const debianPython = "/usr/bin/python3"
 
-func psycopg2Python(t *testing.T) string {
+func psycopg2Python(t *testing.T) string { return pythonWith(t, "psycopg2", "python3-psycopg2") }
+
+// pythonWith is Debian's python3, which must import module (from the Debian
+// package pkg).
+func pythonWith(t *testing.T, module, pkg string) string {
 	t.Helper()
 	python := debianPython
 	if _, err := os.Stat(python); err != nil {
@@ -26,8 +30,8 @@ func psycopg2Python(t *testing.T) string {
 			missingClient(t, "python3", err)
 		}
 	}
-	if out, err := exec.Command(python, "-c", "import psycopg2").CombinedOutput(); err != nil {
-		missingClient(t, "psycopg2 for "+python+" (Debian python3-psycopg2)", fmt.Errorf("%v: %s", err, bytes.TrimSpace(out)))
+	if out, err := exec.Command(python, "-c", "import "+module).CombinedOutput(); err != nil {
+		missingClient(t, module+" for "+python+" (Debian "+pkg+")", fmt.Errorf("%v: %s", err, bytes.TrimSpace(out)))
 	}
 	return python
 }

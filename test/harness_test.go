@@ -127,18 +127,22 @@ func queryText(ctx context.Context, conn *pgx.Conn, sql string) (names []string,
 		oids = append(oids, fd.DataTypeOID)
 	}
 	for res.Next() {
-		raw := res.RawValues()
-		row := make([]string, len(raw))
-		for i, v := range raw {
-			if v == nil {
-				row[i] = "NULL"
-			} else {
-				row[i] = string(v)
-			}
-		}
-		rows = append(rows, row)
+		rows = append(rows, rawRow(res.RawValues()))
 	}
 	return names, oids, rows, res.Err()
+}
+
+// rawRow is a row's values as the server sent them, "NULL" for NULL.
+func rawRow(raw [][]byte) []string {
+	row := make([]string, len(raw))
+	for i, v := range raw {
+		if v == nil {
+			row[i] = "NULL"
+		} else {
+			row[i] = string(v)
+		}
+	}
+	return row
 }
 
 // dynamoClient is what fixtures need from a DynamoDB client.

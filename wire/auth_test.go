@@ -37,6 +37,7 @@ type authSession struct{ wire.Session }
 func (authSession) Plan(context.Context, string) ([]wire.Statement, error) { return nil, nil }
 func (authSession) EncodeOptions() pgtypes.Options                         { return pgtypes.Options{} }
 func (authSession) Close() error                                           { return nil }
+func (authSession) EndTransaction(bool) [][2]string                        { return nil }
 func (authSession) ParameterStatus() [][2]string {
 	return [][2]string{{"server_version", "15.8"}, {"server_encoding", "UTF8"}, {"client_encoding", "UTF8"},
 		{"DateStyle", "ISO, MDY"}, {"integer_datetimes", "on"}, {"standard_conforming_strings", "on"}, {"TimeZone", "UTC"}}

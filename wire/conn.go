@@ -50,11 +50,17 @@ type conn struct {
 	pid    uint32
 	secret []byte
 
-	session  Session
-	tx       TxStatus
-	extended extendedState
-	timer    stmtTimer // the statement being worked on, for the Observer
-	current  stmtText  // the statement being worked on, for the log
+	session Session
+	tx      TxStatus
+	// implicitBlock is set while a simple query of several statements runs
+	// (PostgreSQL's implicit transaction block); implicitFailed, once a
+	// statement outside a block has failed, until its implicit transaction
+	// ends.
+	implicitBlock  bool
+	implicitFailed bool
+	extended       extendedState
+	timer          stmtTimer // the statement being worked on, for the Observer
+	current        stmtText  // the statement being worked on, for the log
 
 	remote     string    // the client's address, for the log
 	opened     time.Time // when the session logged in
@@ -220,14 +226,12 @@ func (c *conn) loop() error {
 }
 
 // sync ends an extended-protocol batch. Outside an explicit transaction it
-// is the end of the implicit one, which closes every portal; inside, named
-// portals live on (pgjdbc's setFetchSize reads rely on it).
+// is the end of the implicit one, which closes every portal but held
+// cursors; inside, named portals live on (pgjdbc's setFetchSize reads rely
+// on it).
 func (c *conn) sync() {
-	if c.tx == TxIdle {
-		c.closeAllPortals()
-	} else {
-		c.closePortal("")
-	}
+	c.closePortal("")
+	c.endImplicitTransaction()
 	c.readyForQuery()
 }
 
@@ -330,9 +334,15 @@ func (c *conn) complete(tag []byte) {
 // ErrorResponse for err, and an open transaction marked failed.
 func (c *conn) fail(err error) {
 	pe := c.sendError(err)
-	if c.tx == TxActive {
+	switch c.tx {
+	case TxActive:
 		c.tx = TxFailed
+	case TxIdle:
+		c.implicitFailed = true
 	}
+	// The transaction is aborted now, as in PostgreSQL: the settings it
+	// made revert at once, not at its ROLLBACK.
+	c.sendParameterStatus(c.session.EndTransaction(false))
 	c.statementDone(pe, nil)
 }
 

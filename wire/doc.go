@@ -32,12 +32,22 @@
 // Output (rows.go): once negotiation is over, every message goes through
 // the connection's send buffer. pgproto3's Backend encodes the protocol
 // messages into it, and sendDataRows, the one Arrow → wire path used by
-// simple queries, portals and FETCH alike, has pgtypes append DataRow
+// simple queries, portals, FETCH and COPY alike, has pgtypes append DataRow
 // messages straight into it, batch by batch. It is written to the client
 // at about 64 KiB, before waiting on the engine for a batch once 8 KiB are
 // waiting, and by flush (ReadyForQuery, the Flush message), so messages
 // leave in the order they were produced and memory per connection stays
 // bounded whatever the result size.
+//
+// A statement's effect on the session is typed (Effect: transaction
+// control, DISCARD, DEALLOCATE, cursors, COPY) and carried out in one
+// completion path for both protocols, finish (query.go), which also builds
+// the command tag (COMMIT of a failed transaction answers ROLLBACK).
+// Transactions are PostgreSQL's: statements outside a block form an
+// implicit transaction that ends with the simple query or at Sync; the
+// session hears of every end (Session.EndTransaction), and of an abort at
+// the failing statement, so its settings follow (SET LOCAL, rollback of
+// SET).
 //
 // Every statement ends in complete (CommandComplete) or fail
 // (ErrorResponse), in both protocols; those two tell Config.Observer
@@ -52,11 +62,14 @@
 // the log only to be cut out of error messages that quote them; passwords
 // and cancel keys never reach it.
 //
-// Cursors (cursor.go) are portals too: DECLARE opens one over its query,
-// FETCH reads it forward, CLOSE ends it; WITH HOLD cursors outlive their
-// transaction.
+// Cursors (cursor.go) are portals too: DECLARE opens one over its query
+// (text, or binary with BINARY) whose Describe gives its columns; FETCH and
+// MOVE work on any portal, moving as PostgreSQL moves a NO SCROLL cursor
+// (forward in every form, backward refused with 55000); CLOSE ends it. WITH
+// HOLD cursors outlive the transaction that commits them; a rollback drops
+// the ones it declared. COPY ... TO STDOUT (copy.go) frames the rows as
+// CopyData through the same row path, encoded by pgtypes.CopyEncoder.
 //
 // Known debts: SCRAM offers no channel binding (SCRAM-SHA-256-PLUS); the
-// auth method has no config key yet; cursors read forward only (no MOVE,
-// BACKWARD, SCROLL).
+// auth method has no config key yet; cursors read forward only (no SCROLL).
 package wire

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -44,6 +45,11 @@ type Session interface {
 	ParameterStatus() [][2]string
 	// EncodeOptions are the settings that shape value text (TimeZone).
 	EncodeOptions() pgtypes.Options
+	// EndTransaction ends the session's transaction: committed, settings
+	// made with SET stay and those made with SET LOCAL revert; rolled back,
+	// every setting made in it reverts. It returns the reported settings
+	// that changed, for ParameterStatus.
+	EndTransaction(commit bool) [][2]string
 	Close() error
 }
 
@@ -62,35 +68,86 @@ type Prepared interface {
 type Statement interface {
 	// Tag is the command tag's verb: SELECT, SET, SHOW, BEGIN, COMMIT, ...
 	Tag() string
-	// Target names what DEALLOCATE drops ("all" for every statement); empty
-	// for other statements.
-	Target() string
-	// Cursor says what the statement does to a cursor, if anything.
-	// DECLARE's Execute returns the rows of the cursor's query; FETCH and
-	// CLOSE are carried out by this package and never executed.
-	Cursor() Cursor
-	// Execute starts the statement. The Result must be closed.
+	// Effect says what the statement does to the session beyond its rows;
+	// this package carries it out, in one place for both protocols.
+	Effect() Effect
+	// Execute starts the statement. The Result must be closed. FETCH, MOVE
+	// and CLOSE are carried out by this package and never executed;
+	// DECLARE's and COPY's Execute return the rows of their query.
 	Execute(ctx context.Context) (Result, error)
 }
 
-// CursorOp is what a statement does to a cursor.
-type CursorOp int
+// Op is what a statement does to the session besides returning rows.
+type Op int
 
-// Cursor operations.
+// Statement effects.
 const (
-	NoCursor CursorOp = iota
+	NoOp Op = iota
+	// Begin opens a transaction block; Commit ends it (a failed one is
+	// rolled back); Rollback rolls it back.
+	Begin
+	Commit
+	Rollback
+	// Discard is DISCARD ALL: every portal, cursor and prepared statement
+	// goes.
+	Discard
+	// Deallocate drops prepared statement Name, or every one with All.
+	Deallocate
+	// DeclareCursor opens cursor Name over the statement's rows, WITH HOLD
+	// and BINARY as Hold and Binary say.
 	DeclareCursor
+	// FetchCursor reads (or, with Fetch.Move, moves) cursor Name.
 	FetchCursor
+	// CloseCursor closes cursor Name, or every one with All.
 	CloseCursor
+	// CopyOut sends the statement's rows as COPY data in Copy's format.
+	CopyOut
 )
 
-// Cursor describes a cursor statement: DECLARE name [WITH HOLD], FETCH
-// Count (0: all) FROM name, CLOSE name (Name "all": every cursor).
-type Cursor struct {
-	Op    CursorOp
-	Name  string
-	Count int64
-	Hold  bool
+var opNames = [...]string{"NoOp", "Begin", "Commit", "Rollback", "Discard", "Deallocate", "DeclareCursor",
+	"FetchCursor", "CloseCursor", "CopyOut"}
+
+func (o Op) String() string {
+	if int(o) < len(opNames) {
+		return opNames[o]
+	}
+	return fmt.Sprintf("Op(%d)", int(o))
+}
+
+// Effect is a statement's effect on the session, typed.
+type Effect struct {
+	Op Op
+	// Name is the cursor or prepared statement the effect is on; All
+	// stands for every one (CLOSE ALL, DEALLOCATE ALL).
+	Name string
+	All  bool
+	// Hold and Binary are DECLARE's WITH HOLD and BINARY.
+	Hold, Binary bool
+	Fetch        Fetch
+	Copy         *pgtypes.CopyOptions
+}
+
+// FetchDirection is which way FETCH and MOVE go.
+type FetchDirection int
+
+// Fetch directions, as PostgreSQL's FETCH_FORWARD, FETCH_BACKWARD,
+// FETCH_ABSOLUTE and FETCH_RELATIVE.
+const (
+	FetchForward FetchDirection = iota
+	FetchBackward
+	FetchAbsolute
+	FetchRelative
+)
+
+// Fetch is what FETCH and MOVE ask of a cursor: Count rows forward or
+// backward (All: every remaining one), or the row at position Count
+// (absolute, negative from the end) or Count rows away (relative).
+type Fetch struct {
+	// Move is MOVE: the cursor moves, no rows are sent.
+	Move      bool
+	Direction FetchDirection
+	Count     int64
+	All       bool
 }
 
 // Result streams one statement's outcome.

@@ -21,8 +21,12 @@ type preparedStatement struct {
 // portal is a Bind result: a statement with its parameters and result
 // formats, and once executed, its open result.
 type portal struct {
-	stmt    Statement // nil for an empty query
-	text    stmtText  // for the log: the statement's text and bound values
+	stmt Statement // nil for an empty query
+	text stmtText  // for the log: the statement's text and bound values
+	// codes are Bind's result format codes; formats, the format of each
+	// column of schema, the rows the portal returns (a FETCH portal's
+	// formats apply to its cursor's columns, known when it runs).
+	codes   []int16
 	formats []pgtypes.Format
 	schema  *arrow.Schema
 
@@ -31,9 +35,11 @@ type portal struct {
 	resultRows
 	done bool
 	// cursor marks a portal opened by DECLARE; hold, by DECLARE ... WITH
-	// HOLD, which outlives its transaction.
-	cursor bool
-	hold   bool
+	// HOLD, which outlives its transaction once that commits (uncommitted
+	// until then).
+	cursor      bool
+	hold        bool
+	uncommitted bool
 	// spent is the time earlier Executes of a suspended portal took.
 	spent time.Duration
 }
@@ -75,16 +81,6 @@ func (c *conn) closePortal(name string) {
 func (c *conn) closeAllPortals() {
 	for name := range c.ext().portals {
 		c.closePortal(name)
-	}
-}
-
-// closeTransactionPortals ends the portals a finished transaction leaves
-// behind: all but cursors declared WITH HOLD.
-func (c *conn) closeTransactionPortals() {
-	for name, p := range c.ext().portals {
-		if !p.hold {
-			c.closePortal(name)
-		}
 	}
 }
 
@@ -211,13 +207,11 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 	// The values are known to the log only to be kept out of it.
 	c.current.params = params
 	schema := ps.prepared.Schema()
-	ncols := 0
+	var resultFormats []pgtypes.Format
 	if schema != nil {
-		ncols = schema.NumFields()
-	}
-	resultFormats, err := formatsFor(m.ResultFormatCodes, ncols)
-	if err != nil {
-		return err
+		if resultFormats, err = formatsFor(m.ResultFormatCodes, schema.NumFields()); err != nil {
+			return err
+		}
 	}
 	ctx, cancel := context.WithCancel(c.ctx)
 	stmt, err := ps.prepared.Bind(ctx, params)
@@ -225,7 +219,8 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 		cancel()
 		return err
 	}
-	st.portals[m.DestinationPortal] = &portal{stmt: stmt, text: c.current, formats: resultFormats, schema: schema, ctx: ctx, cancel: cancel}
+	st.portals[m.DestinationPortal] = &portal{stmt: stmt, text: c.current, codes: slices.Clone(m.ResultFormatCodes),
+		formats: resultFormats, schema: schema, ctx: ctx, cancel: cancel}
 	c.be.Send(&pgproto3.BindComplete{})
 	return nil
 }
@@ -247,11 +242,18 @@ func (c *conn) describe(m *pgproto3.Describe) error {
 	}
 	c.current = p.text
 	if p.stmt != nil {
-		if cur := p.stmt.Cursor(); cur.Op == FetchCursor {
-			// FETCH returns the cursor's columns.
-			if target, ok := st.portals[cur.Name]; ok && target.result != nil {
-				return c.sendDescription(target.result.Schema(), p.formats)
+		if eff := p.stmt.Effect(); eff.Op == FetchCursor && !eff.Fetch.Move {
+			// FETCH returns its cursor's columns, in its own formats.
+			target, ok := st.portals[eff.Name]
+			if !ok || target.schema == nil {
+				c.be.Send(&pgproto3.NoData{})
+				return nil
 			}
+			formats, err := formatsFor(p.codes, target.schema.NumFields())
+			if err != nil {
+				return err
+			}
+			return c.sendDescription(target.schema, formats)
 		}
 	}
 	return c.sendDescription(p.schema, p.formats)
@@ -283,17 +285,12 @@ func (c *conn) execute(m *pgproto3.Execute) error {
 		c.be.Send(&pgproto3.EmptyQueryResponse{})
 		return nil
 	}
-	if cur := p.stmt.Cursor(); cur.Op != NoCursor && !p.done {
-		p.done = true
-		return c.runCursor(p.stmt, cur, p.formats, false)
+	eff := p.stmt.Effect()
+	if p.result == nil {
+		if err := c.checkFailedTransaction(eff); err != nil {
+			return err
+		}
 	}
-	if p.done {
-		// PostgreSQL answers a finished portal with an empty completion.
-		c.complete(commandTag(p.stmt.Tag(), 0))
-		return nil
-	}
-	c.timer.resume(p.spent)
-	p.spent = 0
 	// A CancelRequest now cancels this portal's work.
 	c.stmtMu.Lock()
 	c.stmtStop, c.busy = p.cancel, true
@@ -303,29 +300,36 @@ func (c *conn) execute(m *pgproto3.Execute) error {
 		c.stmtStop, c.busy = nil, false
 		c.stmtMu.Unlock()
 	}()
-
-	tag := p.stmt.Tag()
-	if p.result == nil {
-		if c.tx == TxFailed && tag != "COMMIT" && tag != "ROLLBACK" {
-			return pgerror.New(pgerror.InFailedSQLTransaction,
-				"current transaction is aborted, commands ignored until end of transaction block")
+	switch eff.Op {
+	case DeclareCursor, FetchCursor, CloseCursor, CopyOut:
+		if p.done {
+			break
 		}
-		res, err := p.stmt.Execute(p.ctx)
-		if err != nil {
+		// They run once: their rows are not the portal's.
+		p.done = true
+		if eff.Op == CopyOut {
+			return c.runCopy(p.ctx, p.stmt, eff)
+		}
+		return c.runCursor(p.stmt, eff, p.codes, false)
+	}
+	if p.done && p.result == nil {
+		// PostgreSQL answers a finished portal with an empty completion.
+		c.complete(commandTag(p.stmt.Tag(), 0))
+		return nil
+	}
+	c.timer.resume(p.spent)
+	p.spent = 0
+
+	if err := c.openPortal(p); err != nil {
+		return err
+	}
+	var rows int64
+	if p.enc != nil {
+		var err error
+		if rows, err = c.sendDataRows(p.ctx, &p.resultRows, dataRows{p.enc}, int64(m.MaxRows)); err != nil {
 			return err
 		}
-		p.result = res
-		if schema := res.Schema(); schema != nil {
-			enc, err := pgtypes.NewRowEncoder(schema, p.formats, c.session.EncodeOptions())
-			if err != nil {
-				return pgerror.Wrap(err, pgerror.FeatureNotSupported)
-			}
-			p.enc = enc
-		}
-	}
-	rows, err := c.sendDataRows(p.ctx, &p.resultRows, int64(m.MaxRows))
-	if err != nil {
-		return err
+		p.pos += rows
 	}
 	if p.enc != nil && m.MaxRows > 0 && rows == int64(m.MaxRows) && c.portalHasMore(p) {
 		c.be.Send(&pgproto3.PortalSuspended{})
@@ -334,21 +338,34 @@ func (c *conn) execute(m *pgproto3.Execute) error {
 		p.spent = c.timer.stop()
 		return nil
 	}
-	p.done = true
-	for _, n := range p.result.Notices() {
-		c.sendNotice(n)
-	}
-	for _, kv := range p.result.Changed() {
-		c.be.Send(&pgproto3.ParameterStatus{Name: kv[0], Value: kv[1]})
-	}
+	p.done, p.atEnd = true, true
+	res := p.result
 	// The rows are out; free the engine now rather than at Sync.
 	p.releaseBatch()
-	p.result.Close()
 	p.result = nil
-	c.applyTransaction(tag)
-	c.endTransactionPortals(tag)
-	c.applySessionReset(tag, p.stmt.Target())
-	c.complete(commandTag(tag, rows))
+	defer res.Close()
+	c.finish(p.stmt, res, rows)
+	return nil
+}
+
+// openPortal runs a bound portal's statement the first time its rows are
+// asked for: by Execute, or by FETCH or MOVE naming the portal.
+func (c *conn) openPortal(p *portal) error {
+	if p.result != nil || p.done || p.stmt == nil {
+		return nil
+	}
+	res, err := p.stmt.Execute(p.ctx)
+	if err != nil {
+		return err
+	}
+	p.result = res
+	if schema := res.Schema(); schema != nil {
+		enc, err := pgtypes.NewRowEncoder(schema, p.formats, c.session.EncodeOptions())
+		if err != nil {
+			return pgerror.Wrap(err, pgerror.FeatureNotSupported)
+		}
+		p.schema, p.enc = schema, enc
+	}
 	return nil
 }
 

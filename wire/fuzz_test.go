@@ -49,9 +49,10 @@ func (fuzzSession) Prepare(_ context.Context, sql string, _ []uint32) (wire.Prep
 	return fuzzPrepared{}, nil
 }
 
-func (fuzzSession) ParameterStatus() [][2]string   { return [][2]string{{"server_version", "15.8"}} }
-func (fuzzSession) EncodeOptions() pgtypes.Options { return pgtypes.Options{} }
-func (fuzzSession) Close() error                   { return nil }
+func (fuzzSession) ParameterStatus() [][2]string    { return [][2]string{{"server_version", "15.8"}} }
+func (fuzzSession) EncodeOptions() pgtypes.Options  { return pgtypes.Options{} }
+func (fuzzSession) Close() error                    { return nil }
+func (fuzzSession) EndTransaction(bool) [][2]string { return nil }
 
 type fuzzPrepared struct{}
 
@@ -64,8 +65,7 @@ func (fuzzPrepared) Bind(context.Context, []any) (wire.Statement, error) {
 type fuzzStatement struct{}
 
 func (fuzzStatement) Tag() string         { return "SELECT" }
-func (fuzzStatement) Target() string      { return "" }
-func (fuzzStatement) Cursor() wire.Cursor { return wire.Cursor{} }
+func (fuzzStatement) Effect() wire.Effect { return wire.Effect{} }
 func (fuzzStatement) Execute(context.Context) (wire.Result, error) {
 	b := array.NewInt64Builder(memory.DefaultAllocator)
 	b.AppendValues([]int64{1, 2, 3}, nil)

@@ -73,13 +73,17 @@ func (c *conn) flush() error {
 
 // resultRows is an executed result being sent as DataRows: the result, its
 // encoder (nil when the statement returns no rows) and the batch being
-// read. A portal keeps one across Executes; a simple query has one for its
+// read, with its position as FETCH and MOVE see it. A portal keeps one across Executes; a simple query has one for its
 // statement.
 type resultRows struct {
 	result Result
 	enc    *pgtypes.RowEncoder
 	batch  arrow.RecordBatch
 	offset int
+	// pos is how many rows have been read; atEnd, that a read came up
+	// short (PostgreSQL's portalPos and atEnd).
+	pos   int64
+	atEnd bool
 }
 
 // releaseBatch drops the batch being read, if any.
@@ -90,16 +94,33 @@ func (r *resultRows) releaseBatch() {
 	}
 }
 
+// rowEncoder appends one row of the bound batch as a message: a DataRow
+// (dataRows), a CopyData message (*pgtypes.CopyEncoder), or nothing
+// (skipRows, for MOVE).
+type rowEncoder interface {
+	Bind(arrow.RecordBatch) error
+	AppendRow(dst []byte, row int) ([]byte, error)
+}
+
+// dataRows sends rows as DataRow messages.
+type dataRows struct{ *pgtypes.RowEncoder }
+
+func (d dataRows) AppendRow(dst []byte, row int) ([]byte, error) { return d.AppendDataRow(dst, row) }
+
+// skipRows reads rows and sends nothing: MOVE, and FETCH's way to a row
+// ahead.
+type skipRows struct{}
+
+func (skipRows) Bind(arrow.RecordBatch) error                { return nil }
+func (skipRows) AppendRow(dst []byte, _ int) ([]byte, error) { return dst, nil }
+
 // sendDataRows is the one Arrow → wire path: it sends up to max rows of r
-// (0: all) as DataRow messages, encoded by pgtypes straight into the send
-// buffer, and returns how many it sent. Rows go out when the buffer fills,
-// and before waiting on the engine for the next batch once there are
-// outEagerSize bytes; the rest stays buffered for the next flush, behind
-// anything sent through c.be before this call.
-func (c *conn) sendDataRows(ctx context.Context, r *resultRows, max int64) (int64, error) {
-	if r.enc == nil {
-		return 0, nil
-	}
+// (0: all) as enc's messages (DataRow, or CopyData for COPY), encoded by
+// pgtypes straight into the send buffer, and returns how many it sent.
+// Rows go out when the buffer fills, and before waiting on the engine for
+// the next batch once there are outEagerSize bytes; the rest stays buffered
+// for the next flush, behind anything sent through c.be before this call.
+func (c *conn) sendDataRows(ctx context.Context, r *resultRows, enc rowEncoder, max int64) (int64, error) {
 	// Messages sent through c.be so far go before the rows.
 	if err := c.be.Flush(); err != nil {
 		return 0, err
@@ -125,7 +146,7 @@ func (c *conn) sendDataRows(ctx context.Context, r *resultRows, max int64) (int6
 		}
 		// Once per batch and Execute; binding a batch already bound is a
 		// pointer comparison per column.
-		if err := r.enc.Bind(r.batch); err != nil {
+		if err := enc.Bind(r.batch); err != nil {
 			return rows, pgerror.Wrap(err, pgerror.InternalError)
 		}
 		end := int(r.batch.NumRows())
@@ -133,7 +154,7 @@ func (c *conn) sendDataRows(ctx context.Context, r *resultRows, max int64) (int6
 			end = r.offset + int(max-rows)
 		}
 		for ; r.offset < end; r.offset++ {
-			buf, err := r.enc.AppendDataRow(c.out.buf, r.offset)
+			buf, err := enc.AppendRow(c.out.buf, r.offset)
 			if err != nil {
 				return rows, pgerror.Wrap(err, pgerror.InternalError)
 			}

@@ -9,7 +9,10 @@
 // Every step runs even when an earlier one failed, so one missing feature
 // of the gateway shows up as one failing step.
 //
-// Usage: java -cp <dir>:postgresql.jar MetabaseClient <jdbc-url>
+// Usage: java -cp <dir>:postgresql.jar MetabaseClient <jdbc-url> [<query>...]
+//
+// Each query is run as a query-builder question runs (a PreparedStatement)
+// and printed as builder\t<n>\t<column type names>\t<value>...
 
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
@@ -189,6 +192,33 @@ public class MetabaseClient {
         out("after error", String.valueOf(rs.getLong(1)));
       }
     });
+
+    // Query-builder questions: every column qualified by schema and table,
+    // CAST, DATE_TRUNC, EXTRACT and binning expressions.
+    for (int q = 1; q < args.length; q++) {
+      String sql = args[q];
+      String n = String.valueOf(q);
+      step("builder " + n, () -> {
+        try (PreparedStatement ps = conn.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+          java.sql.ResultSetMetaData md = rs.getMetaData();
+          List<String> types = new ArrayList<>();
+          for (int i = 1; i <= md.getColumnCount(); i++) {
+            types.add(md.getColumnTypeName(i));
+          }
+          while (rs.next()) {
+            List<String> row = new ArrayList<>();
+            row.add("builder");
+            row.add(n);
+            row.add(String.join(",", types));
+            for (int i = 1; i <= md.getColumnCount(); i++) {
+              String v = rs.getString(i);
+              row.add(v == null ? "NULL" : v);
+            }
+            out(row.toArray(new String[0]));
+          }
+        }
+      });
+    }
 
     conn.close();
     out("done", "close");
