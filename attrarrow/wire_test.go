@@ -12,6 +12,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"sync"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -38,7 +39,11 @@ type wireWriter struct {
 }
 
 func (w *wireWriter) str(s string) {
-	switch w.r.IntN(4) {
+	form := 2 // raw, as DynamoDB writes strings
+	if w.r != nil {
+		form = w.r.IntN(4)
+	}
+	switch form {
 	case 0:
 		b, _ := json.Marshal(s)
 		w.buf.Write(b)
@@ -360,4 +365,99 @@ func wireBytes(data []byte, items []item) []byte {
 		seed = seed*31 + uint64(c)
 	}
 	return wireBody(seed, items)
+}
+
+// pageOf is a Scan response of n copies of it (each its own id), about
+// the 1 MB DynamoDB sends per page for the 1 KB bench item, its strings
+// written as DynamoDB writes them.
+func pageOf(it item, n int) []byte {
+	items := make([]item, n)
+	for i := range items {
+		c := item{}
+		for k, v := range it {
+			c[k] = v
+		}
+		c["pk"] = s("USER#" + strconv.Itoa(i))
+		items[i] = c
+	}
+	w := &wireWriter{}
+	fmt.Fprintf(&w.buf, `{"Count":%d,"Items":`, n)
+	w.list(n, func(i int) { w.object(items[i]) })
+	w.buf.WriteString(`,"ScannedCount":900}`)
+	return w.buf.Bytes()
+}
+
+var sdkPageNs sync.Map // item shape → float64: the SDK page, baseline of the wire page
+
+// BenchmarkDecodePage decodes a page of 900 items into Arrow: "sdk" is the
+// SDK's decoding into AttributeValues then Append, the path the gateway
+// took before; "wire" is JSONPage.Parse and AppendJSON (the SDK decoding
+// the rest of the response, in scan, is left out of both). The items are
+// the 1 KB bench item (maps and lists of maps, which the wire path still
+// makes AttributeValues of) and its scalars alone ("flat"). x-sdk is the
+// wire page's cost relative to the SDK's when it ran first in the same
+// run.
+func BenchmarkDecodePage(b *testing.B) {
+	flat := item{}
+	for k, v := range benchItem() {
+		switch v.(type) {
+		case *types.AttributeValueMemberS, *types.AttributeValueMemberN, *types.AttributeValueMemberBOOL, *types.AttributeValueMemberSS:
+			flat[k] = v
+		}
+	}
+	for _, shape := range []struct {
+		name string
+		it   item
+	}{{"1KBItem", benchItem()}, {"flat", flat}} {
+		b.Run(shape.name, func(b *testing.B) { benchDecodePage(b, shape.name, shape.it) })
+	}
+}
+
+func benchDecodePage(b *testing.B, shape string, it item) {
+	keys := []attrarrow.KeyAttribute{{Name: "pk", Type: types.ScalarAttributeTypeS, Role: attrarrow.PartitionKey}}
+	sch, err := attrarrow.Infer([]item{it}, keys, attrarrow.DefaultOptions())
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := pageOf(it, 900)
+	run := func(b *testing.B, decode func(c *attrarrow.Converter)) float64 {
+		c := attrarrow.NewConverter(sch, memory.NewGoAllocator())
+		defer c.Release()
+		b.SetBytes(int64(len(body)))
+		b.ReportAllocs()
+		b.ResetTimer()
+		for b.Loop() {
+			decode(c)
+			c.NewRecordBatch().Release()
+		}
+		b.StopTimer()
+		perPage := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+		b.ReportMetric(900*1e9/perPage, "items/s")
+		return perPage
+	}
+	b.Run("sdk", func(b *testing.B) {
+		sdkPageNs.Store(shape, run(b, func(c *attrarrow.Converter) {
+			out, err := sdkScan(body)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, it := range out.Items {
+				c.Append(it)
+			}
+		}))
+	})
+	b.Run("wire", func(b *testing.B) {
+		var page attrarrow.JSONPage
+		perPage := run(b, func(c *attrarrow.Converter) {
+			if _, ok := page.Parse(body); !ok {
+				b.Fatal("the bench page is not in DynamoDB's form")
+			}
+			for i := range page.Len() {
+				c.AppendJSON(&page, i)
+			}
+		})
+		if base, ok := sdkPageNs.Load(shape); ok {
+			b.ReportMetric(perPage/base.(float64), "x-sdk")
+		}
+	})
 }
