@@ -497,12 +497,28 @@ func (s *Session) duckStatement(ctx context.Context, conn *duckdb.Conn, p planne
 		return nil, err
 	}
 	d := &duckStatement{stmt: stmt, schema: schema, types: types}
-	if cached != nil && cached.kept && (cached.duck[index] == nil || cached.duck[index].stmt == nil) {
+	if cached != nil && cached.kept && !readsCopies(p) && (cached.duck[index] == nil || cached.duck[index].stmt == nil) {
 		cached.duck[index] = d
 	} else {
 		d.dropped = true
 	}
 	return d, nil
+}
+
+// readsCopies reports whether p reads a local copy. DuckDB's plan of such
+// a query depends on the copy's data, not only its shape — statistics
+// fold a filter outside a column's current range to no rows — and the
+// data changes under the plan (a refresh, a stream's batches), so its
+// DuckDB statement is prepared for each run; the planner's plan is kept.
+// (A statement with parameters is planned by DuckDB at every run anyway,
+// and pgdynamo_scan has no statistics.)
+func readsCopies(p planner.Statement) bool {
+	for _, ref := range p.Scans {
+		if ref.Route.Local() {
+			return true
+		}
+	}
+	return false
 }
 
 // settleActive makes the connection free for a new query. DuckDB ends a
