@@ -25,7 +25,8 @@ const planCacheSize = 128
 // generation of the session's settings (SET, RESET, DISCARD) and each
 // dataset reference reading where it did (an accelerated copy becoming
 // ready or not). Volatile plans (rows inlined from pgdynamo.datasets) and EXPLAIN
-// are planned every time. The scans of a kept plan keep their IDs: each
+// are planned every time; a plan that reads a local copy keeps its plan but
+// not its DuckDB statement (readsCopies). The scans of a kept plan keep their IDs: each
 // run registers its own queryState under the statement's ID, and the scan
 // sources DuckDB bound take it when DuckDB initialises them (Init).
 //
