@@ -461,3 +461,19 @@ func benchDecodePage(b *testing.B, shape string, it item) {
 		}
 	})
 }
+
+// TestWireItemsSize: a page knows how long its Items array is, an upper
+// bound of the items' DynamoDB size.
+func TestWireItemsSize(t *testing.T) {
+	var page attrarrow.JSONPage
+	body := []byte(`{"Count":1, "Items": [{"id":{"S":"abc"}}] ,"ScannedCount":1}`)
+	if _, ok := page.Parse(body); !ok {
+		t.Fatal("refused")
+	}
+	if got, want := page.ItemsSize(), len(`[{"id":{"S":"abc"}}]`); got != want {
+		t.Errorf("ItemsSize = %d, want %d", got, want)
+	}
+	if got := attrarrow.ItemSize(item{"id": s("abc")}); got > page.ItemsSize() {
+		t.Errorf("the items' size %d is above the JSON's %d", got, page.ItemsSize())
+	}
+}

@@ -26,11 +26,12 @@ import (
 // A JSONPage reuses its memory from page to page; the body must stay
 // unchanged until the page's items are appended.
 type JSONPage struct {
-	body  []byte
-	items []int32 // per item, its first attribute in attrs; one more at the end
-	attrs []wireAttr
-	rest  []byte
-	b64   []byte // scratch for B values
+	body      []byte
+	itemsSize int     // bytes of the Items array
+	items     []int32 // per item, its first attribute in attrs; one more at the end
+	attrs     []wireAttr
+	rest      []byte
+	b64       []byte // scratch for B values
 }
 
 // wireAttr is one attribute of an item: its name and the single member of
@@ -49,6 +50,11 @@ type span struct{ start, end int32 }
 // 32 levels.
 const maxWireDepth = 32
 
+// ItemsSize is the length of the Items array as sent: more than the items'
+// DynamoDB size (names, quotes, type tags, base64), which it stands in for
+// when a response says nothing of its consumed capacity.
+func (p *JSONPage) ItemsSize() int { return p.itemsSize }
+
 // Len is the number of items Parse found.
 func (p *JSONPage) Len() int { return max(len(p.items)-1, 0) }
 
@@ -57,7 +63,7 @@ func (p *JSONPage) Len() int { return max(len(p.items)-1, 0) }
 // and whether the items are in the form it reads (else the SDK must decode
 // the whole body). The body must stay unchanged while the page is used.
 func (p *JSONPage) Parse(body []byte) (rest []byte, ok bool) {
-	p.body = body
+	p.body, p.itemsSize = body, 0
 	p.items = p.items[:0]
 	p.attrs = p.attrs[:0]
 	p.rest = p.rest[:0]
@@ -75,10 +81,12 @@ func (p *JSONPage) Parse(body []byte) (rest []byte, ok bool) {
 				return nil, false
 			}
 			if string(p.inner(key)) == "Items" {
+				r.ws()
+				start := r.i
 				if items || !p.parseItems(&r) {
 					return nil, false
 				}
-				items = true
+				items, p.itemsSize = true, r.i-start
 			} else {
 				if !r.skip(0) {
 					return nil, false

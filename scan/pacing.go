@@ -68,8 +68,12 @@ func pageCapacity(c *types.ConsumedCapacity, items []map[string]types.AttributeV
 	for _, item := range items {
 		size += attrarrow.ItemSize(item)
 	}
-	return math.Ceil(float64(size)/4096) * 0.5
+	return capacityOf(size)
 }
+
+// capacityOf is the RCU of a page of size bytes of items, eventually
+// consistent.
+func capacityOf(size int) float64 { return math.Ceil(float64(size)/4096) * 0.5 }
 
 // countThrottles counts the attempts of one call that DynamoDB throttled
 // (the SDK retried them; a final throttle is err itself).

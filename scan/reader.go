@@ -334,6 +334,11 @@ func (r *Reader) readSegment(ctx context.Context, api API, segment int) error {
 		r.Stats.Pages.Add(1)
 		r.Stats.ItemsScanned.Add(int64(scanned))
 		consumed := pageCapacity(capacity, items)
+		if capacity == nil && dec.parsed {
+			// The items were never AttributeValues: their JSON's length,
+			// somewhat more than their size, stands in for it.
+			consumed = capacityOf(dec.page.ItemsSize())
+		}
 		r.Stats.ConsumedCapacity.Add(consumed)
 		r.settle(reserved, consumed)
 		if scanned > 0 {
