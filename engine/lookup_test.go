@@ -69,25 +69,12 @@ func lookupSession(t *testing.T, items []map[string]types.AttributeValue) (*Sess
 		t.Fatal(err)
 	}
 	fake := &fakeTable{pk: "id", items: items}
-	cat, err := catalog.New([]*catalog.Dataset{{
+	e := testEngine(t, []*catalog.Dataset{{
 		Spec:         catalog.Spec{Name: "people", Schema: "public", Table: "people", Region: "us-east-1", ScanSegments: 1, Client: fake},
 		PartitionKey: pk,
 		Columns:      cols,
 	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := Open(context.Background(), Config{Catalog: cat})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
-	ws, err := e.NewSession(context.Background(), wire.SessionInfo{User: "tester", Database: "db"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ws.Close() })
-	return ws.(*Session), fake
+	return testSession(t, e), fake
 }
 
 // wireText runs st and returns its rows as the wire sends them in text and

@@ -14,7 +14,13 @@ import (
 // emptyEngine opens an engine without datasets, closed when t ends.
 func emptyEngine(t *testing.T) *Engine {
 	t.Helper()
-	cat, err := catalog.New(nil)
+	return testEngine(t, nil)
+}
+
+// testEngine opens an engine over datasets, closed when t ends.
+func testEngine(t *testing.T, datasets []*catalog.Dataset) *Engine {
+	t.Helper()
+	cat, err := catalog.New(datasets)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,16 +32,22 @@ func emptyEngine(t *testing.T) *Engine {
 	return e
 }
 
-// cacheSession opens an engine without datasets and one session on it.
-func cacheSession(t *testing.T) *Session {
+// testSession opens a session on e, closed when t ends (before e, its
+// cleanup registered later).
+func testSession(t *testing.T, e *Engine) *Session {
 	t.Helper()
-	ws, err := emptyEngine(t).NewSession(context.Background(), wire.SessionInfo{User: "tester", Database: "db"})
+	ws, err := e.NewSession(context.Background(), wire.SessionInfo{User: "tester", Database: "db"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Registered after the engine's, so it runs first.
 	t.Cleanup(func() { ws.Close() })
 	return ws.(*Session)
+}
+
+// cacheSession opens an engine without datasets and one session on it.
+func cacheSession(t *testing.T) *Session {
+	t.Helper()
+	return testSession(t, emptyEngine(t))
 }
 
 // firstValue runs st and returns the text of its first column's values.
