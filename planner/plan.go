@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	pg "github.com/pganalyze/pg_query_go/v5"
 	pgparser "github.com/pganalyze/pg_query_go/v5/parser"
@@ -170,11 +171,24 @@ func (p *Planner) Plan(sql string, queryID string) ([]Statement, error) {
 		}
 		st, err := p.planOne(raw, source, id)
 		if err != nil {
-			return nil, err
+			return nil, inText(err, sql, source)
 		}
 		stmts = append(stmts, st)
 	}
 	return stmts, nil
+}
+
+// inText makes an error's position, counted in the statement source,
+// count in the whole text sql the client sent, as PostgreSQL's do.
+func inText(err error, sql, source string) error {
+	var pe *pgerror.Error
+	if !errors.As(err, &pe) || pe.Position == 0 || len(source) == len(sql) {
+		return err
+	}
+	if at := strings.Index(sql, source); at > 0 {
+		pe.Position += utf8.RuneCountInString(sql[:at])
+	}
+	return err
 }
 
 func statementText(sql string, raw *pg.RawStmt) string {
