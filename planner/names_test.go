@@ -84,6 +84,15 @@ func TestNamesRefuseAsPostgres(t *testing.T) {
 				tc.code, tc.message, tc.hint, tc.position)
 		}
 	}
+	// In a text of several statements, positions count from its start.
+	_, err := p.Plan("SELECT 1; SELECT idd FROM users", "")
+	var pe *pgerror.Error
+	if !errors.As(err, &pe) {
+		t.Fatalf("second statement's unknown column: %v, want an error", err)
+	}
+	if pe.Position != 18 {
+		t.Errorf("second statement's unknown column at %d, want position 18", pe.Position)
+	}
 	// Where a FROM item's columns are unknown, the engine decides.
 	if _, err := p.Plan("SELECT nope FROM users, json_tree('{}')", ""); err != nil {
 		t.Errorf("unknown columns refused at plan time: %v", err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	pg "github.com/pganalyze/pg_query_go/v5"
 	pgparser "github.com/pganalyze/pg_query_go/v5/parser"
@@ -202,10 +203,24 @@ func (p *Planner) PlanEach(sql string, queryID string) (stmts []Statement, errs 
 		}
 		stmts[i], errs[i] = p.planOne(raw, source, id)
 		if errs[i] != nil {
+			errs[i] = inText(errs[i], sql, source)
 			stmts[i] = Statement{Source: source, ID: id}
 		}
 	}
 	return stmts, errs, nil
+}
+
+// inText makes an error's position, counted in the statement source,
+// count in the whole text sql the client sent, as PostgreSQL's do.
+func inText(err error, sql, source string) error {
+	var pe *pgerror.Error
+	if !errors.As(err, &pe) || pe.Position == 0 || len(source) == len(sql) {
+		return err
+	}
+	if at := strings.Index(sql, source); at > 0 {
+		pe.Position += utf8.RuneCountInString(sql[:at])
+	}
+	return err
 }
 
 func statementText(sql string, raw *pg.RawStmt) string {
