@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -75,6 +76,9 @@ func LoadAWSConfig(ctx context.Context, cfg Config) (aws.Config, error) {
 		}),
 		awsconfig.WithHTTPClient(awshttp.NewBuildableClient().WithDialerOptions(func(d *net.Dialer) {
 			d.Timeout = dialTimeout
+		}).WithTransportOptions(func(t *http.Transport) {
+			t.MaxIdleConns = maxIdleConns
+			t.MaxIdleConnsPerHost = maxIdleConns
 		})),
 	}
 	if cfg.AccessKeyID != "" {
@@ -87,6 +91,13 @@ func LoadAWSConfig(ctx context.Context, cfg Config) (aws.Config, error) {
 	}
 	return awsCfg, nil
 }
+
+// maxIdleConns is how many connections to DynamoDB the client keeps open
+// between calls. The SDK keeps 10 per host, but every session's lookups
+// and every scan segment call the same endpoint at once: past 10, each
+// call would dial a connection and close it again (TCP and, on AWS, TLS
+// handshakes on the query path).
+const maxIdleConns = 256
 
 // NewClient returns a DynamoDB client for cfg.
 func NewClient(ctx context.Context, cfg Config) (*dynamodb.Client, error) {
