@@ -110,11 +110,19 @@ func (c *conn) serve() {
 // bounded: at most readAheadChunks reads wait in the channel; when it is
 // full the watcher blocks like an unbuffered reader would.
 func (c *conn) watchDisconnect() io.Reader {
-	r := &readAhead{chunks: make(chan []byte, readAheadChunks)}
+	r := &readAhead{
+		chunks: make(chan []byte, readAheadChunks),
+		spare:  make(chan []byte, readAheadChunks+1),
+	}
 	c.in = r
 	go func() {
 		for {
-			buf := make([]byte, 8192)
+			var buf []byte
+			select {
+			case buf = <-r.spare:
+			default:
+				buf = make([]byte, readAheadChunkSize)
+			}
 			n, err := c.nc.Read(buf)
 			if n > 0 {
 				select {
@@ -133,13 +141,21 @@ func (c *conn) watchDisconnect() io.Reader {
 	return r
 }
 
-const readAheadChunks = 64
+const (
+	readAheadChunks    = 64
+	readAheadChunkSize = 8192
+)
 
 // readAhead is the protocol's side of watchDisconnect.
 type readAhead struct {
 	chunks chan []byte
-	cur    []byte
-	err    error // written before chunks is closed
+	// spare takes back the buffers Read has copied out, for the watcher
+	// to read into again: a query's few dozen bytes would otherwise cost a
+	// fresh 8 KB buffer (and its collection) each.
+	spare chan []byte
+	cur   []byte
+	whole []byte // cur's buffer, whole
+	err   error  // written before chunks is closed
 	// timeout, when set, bounds a Read that has to wait for the client:
 	// past it Read fails with errIdleInTransaction.
 	timeout time.Duration
@@ -163,10 +179,17 @@ func (r *readAhead) Read(p []byte) (int, error) {
 		if !ok {
 			return 0, r.err
 		}
-		r.cur = chunk
+		r.cur, r.whole = chunk, chunk[:cap(chunk)]
 	}
 	n := copy(p, r.cur)
 	r.cur = r.cur[n:]
+	if len(r.cur) == 0 {
+		select {
+		case r.spare <- r.whole:
+		default:
+		}
+		r.whole = nil
+	}
 	return n, nil
 }
 
