@@ -394,6 +394,21 @@ func TestSelectAndTopLevel(t *testing.T) {
 	if _, ok := sch.Column("b"); ok {
 		t.Errorf("Column(b) found in a flattened schema")
 	}
+	// A projection selected again is the same schema (reads select theirs
+	// on every run); another order is another projection.
+	again, err := sch.Select([]string{"c", "b.y"})
+	if err != nil || again != sel {
+		t.Errorf("Select again = %p, %v; want the first result %p", again, err, sel)
+	}
+	swapped, err := sch.Select([]string{"b.y", "c"})
+	if err != nil || swapped == sel || columnNames(swapped)[0] != "b.y" {
+		t.Errorf("Select(b.y, c) = %v, %v", columnNames(swapped), err)
+	}
+	for _, names := range [][]string{{"nope"}, {"c", "c"}} {
+		if _, err := sch.Select(names); err == nil {
+			t.Errorf("Select(%v) succeeded the second time", names)
+		}
+	}
 }
 
 func TestInferNamesUniqueIgnoringCase(t *testing.T) {

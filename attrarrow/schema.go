@@ -2,6 +2,10 @@ package attrarrow
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 )
@@ -34,7 +38,17 @@ type Schema struct {
 	Arrow     *arrow.Schema
 	Options   Options
 	Conflicts []Conflict // sampled type conflicts, ordered by column
+
+	// selected memoizes Select by its names: every read of a dataset
+	// selects its columns again (a key lookup each run), and a schema does
+	// not change once built. Bounded by maxSelected entries.
+	selected  sync.Map // string → *Schema
+	nSelected atomic.Int32
 }
+
+// maxSelected bounds the projections a schema remembers; past it Select
+// builds each one anew.
+const maxSelected = 256
 
 // Column returns the column with the given SQL name.
 func (s *Schema) Column(name string) (Column, bool) {
@@ -48,7 +62,37 @@ func (s *Schema) Column(name string) (Column, bool) {
 
 // Select returns a schema holding only the named columns, in the given order
 // (for projection). Unknown or repeated names are errors.
+// The result is shared: callers must not change it.
 func (s *Schema) Select(names []string) (*Schema, error) {
+	key := selectionKey(names)
+	if sel, ok := s.selected.Load(key); ok {
+		return sel.(*Schema), nil
+	}
+	sel, err := s.selectColumns(names)
+	if err != nil {
+		return nil, err
+	}
+	if s.nSelected.Load() < maxSelected {
+		if _, loaded := s.selected.LoadOrStore(key, sel); !loaded {
+			s.nSelected.Add(1)
+		}
+	}
+	return sel, nil
+}
+
+// selectionKey is names as one string, each prefixed with its length (any
+// byte may be in a name).
+func selectionKey(names []string) string {
+	var b strings.Builder
+	for _, n := range names {
+		b.WriteString(strconv.Itoa(len(n)))
+		b.WriteByte(':')
+		b.WriteString(n)
+	}
+	return b.String()
+}
+
+func (s *Schema) selectColumns(names []string) (*Schema, error) {
 	cols := make([]Column, 0, len(names))
 	seen := make(map[string]bool, len(names))
 	for _, n := range names {
