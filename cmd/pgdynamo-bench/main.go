@@ -130,6 +130,7 @@ type throughputPoint struct {
 	clients       int
 	pg, sdk       float64       // lookups per second
 	cpuPerLookup  time.Duration // gateway CPU
+	sdkCPU        time.Duration // this process's CPU per SDK Query
 	pgCalls, sdkN int64
 }
 
@@ -365,11 +366,24 @@ func (b *bench) measureThroughput(ctx context.Context, gw *gatewayProc, table st
 		if err != nil {
 			return err
 		}
+		// Only the SDK's goroutines run in this process meanwhile (the pgx
+		// connections are idle), so its CPU is the SDK's own per Query.
+		sdkBefore, err := selfUsage()
+		if err != nil {
+			return err
+		}
 		sdkRate, sdkCalls, err := throughput(ctx, n, b.o.duration, func(w, i int) error { return lookupSDK(ctx, b.client, table, keys(w, i)) })
 		if err != nil {
 			return err
 		}
+		sdkAfter, err := selfUsage()
+		if err != nil {
+			return err
+		}
 		p := throughputPoint{clients: n, pg: pgRate, sdk: sdkRate, pgCalls: pgCalls, sdkN: sdkCalls}
+		if sdkCalls > 0 {
+			p.sdkCPU = (sdkAfter.cpu() - sdkBefore.cpu()) / time.Duration(sdkCalls)
+		}
 		if pgCalls > 0 {
 			p.cpuPerLookup = (after.cpu() - before.cpu()) / time.Duration(pgCalls)
 		}

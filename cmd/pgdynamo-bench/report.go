@@ -52,7 +52,7 @@ func (b *bench) rows() []row {
 	for _, p := range r.throughput {
 		x := p.pg / p.sdk
 		tr := row{fmt.Sprintf("Lookups/s, %d client(s)", p.clients), fmt.Sprintf("%.0f (CPU %s each)", p.pg, millis(p.cpuPerLookup)),
-			fmt.Sprintf("%.0f", p.sdk), ratio(x), "", nil}
+			fmt.Sprintf("%.0f (CPU %s each)", p.sdk, millis(p.sdkCPU)), ratio(x), "", nil}
 		if p.clients == throughputTargetFor {
 			tr.target, tr.met = "≥ 0.7", check(x >= targetThroughput)
 		}
