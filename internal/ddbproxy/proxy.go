@@ -10,6 +10,7 @@ package ddbproxy
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net"
@@ -38,7 +39,15 @@ type Proxy struct {
 
 	faults  []*injection // in the order Inject added them
 	latency time.Duration
+
+	// epoch counts ResetCounts calls: a response counts only when its
+	// request came after the last one (a killed client's call still in
+	// DynamoDB when a test resets the counts is not the next client's).
+	epoch int
 }
+
+// epochKey keys a request's epoch in its context.
+type epochKey struct{}
 
 // Start proxies to target (http://host:port) until the test ends.
 func Start(t testing.TB, target string) *Proxy {
@@ -70,8 +79,10 @@ func Start(t testing.TB, target string) *Proxy {
 				pg.Capacity = page.ConsumedCapacity.CapacityUnits
 			}
 			p.mu.Lock()
-			p.items[op] += page.Count
-			p.pages = append(p.pages, pg)
+			if epoch, _ := resp.Request.Context().Value(epochKey{}).(int); epoch == p.epoch {
+				p.items[op] += page.Count
+				p.pages = append(p.pages, pg)
+			}
 			p.mu.Unlock()
 		}
 		return nil
@@ -87,6 +98,7 @@ func Start(t testing.TB, target string) *Proxy {
 		p.mu.Lock()
 		p.counts[op]++
 		hold, held := p.hold, p.held
+		r = r.WithContext(context.WithValue(r.Context(), epochKey{}, p.epoch))
 		p.mu.Unlock()
 		if p.fault(w, r, op, rp) {
 			return
@@ -148,18 +160,20 @@ func (p *Proxy) Count(op string) int {
 }
 
 // Items is how many items the responses to operation op (Scan or Query)
-// returned.
+// returned, to requests made since the start or the last ResetCounts.
 func (p *Proxy) Items(op string) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.items[op]
 }
 
-// ResetCounts sets every count to zero.
+// ResetCounts sets every count to zero. Responses to requests made before
+// it are not counted when they arrive after it.
 func (p *Proxy) ResetCounts() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.counts, p.items, p.pages = map[string]int{}, map[string]int{}, nil
+	p.epoch++
 }
 
 // Hold makes requests for which match is true wait until Release.
