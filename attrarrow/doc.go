@@ -9,7 +9,8 @@
 //
 // Infer runs once per dataset (at start-up or on a schema refresh) over up to
 // schema_infer_max_records items plus the key attributes from DescribeTable,
-// and returns an immutable *Schema. Select narrows it for a projection;
+// and returns an immutable *Schema. Select narrows it for a projection (the
+// same names give the same shared schema: reads select theirs on every run);
 // TopLevelAttributes tells the scan what to put in a ProjectionExpression.
 // NewConverter creates the Arrow builders once; the scan then calls Append per
 // item and NewRecordBatch per batch, and Release when done. A page of a Scan

@@ -11,6 +11,10 @@
 // 5 s, and classified 08001 (08006 for a connection lost mid-answer) with
 // the dataset and the endpoint in the message.
 //
+// A client keeps up to 256 idle connections (the SDK's default is 10 per
+// host): sessions and scan segments call one endpoint at once, and a call
+// past the idle pool would dial and close a connection of its own.
+//
 // Only dynamodb:DescribeTable, Scan and Query are called through these
 // clients (plus the Streams read calls in package stream), so the reference's
 // minimal IAM policy suffices.
