@@ -112,7 +112,7 @@ func (c *conn) serve() {
 func (c *conn) watchDisconnect() io.Reader {
 	r := &readAhead{
 		chunks: make(chan []byte, readAheadChunks),
-		spare:  make(chan []byte, readAheadChunks+1),
+		spare:  make(chan []byte, readAheadSpares),
 	}
 	c.in = r
 	go func() {
@@ -144,6 +144,10 @@ func (c *conn) watchDisconnect() io.Reader {
 const (
 	readAheadChunks    = 64
 	readAheadChunkSize = 8192
+	// readAheadSpares bounds the buffers a connection keeps for reuse
+	// (32 KB): a burst of pipelined messages fills more, which the
+	// collector takes back as before.
+	readAheadSpares = 4
 )
 
 // readAhead is the protocol's side of watchDisconnect.
