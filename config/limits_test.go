@@ -120,3 +120,26 @@ func resolveWant(t *testing.T, yaml string, lookup func(string) (string, bool), 
 	}
 	return c
 }
+
+// runtime.scan_concurrency is 1 to 1000 in the file, as documented: zero
+// (the default in a Config built by hand) is refused there.
+func TestScanConcurrencyRange(t *testing.T) {
+	for _, tc := range []struct {
+		value   string
+		want    int
+		problem string
+	}{
+		{"4", 4, ""},
+		{"1000", 1000, ""},
+		{"0", 0, `pgdynamo.yaml:4: runtime.scan_concurrency: "0" is out of range (1 to 1000; default 8)`},
+		{"1001", 0, `pgdynamo.yaml:4: runtime.scan_concurrency: "1001" is out of range (1 to 1000; default 8)`},
+		{"-3", 0, `pgdynamo.yaml:4: runtime.scan_concurrency: "-3" is out of range (1 to 1000; default 8)`},
+	} {
+		t.Run(tc.value, func(t *testing.T) {
+			c := resolveWant(t, "version: v1\nkind: Spicepod\nruntime:\n  scan_concurrency: "+tc.value+"\n", nil, tc.problem)
+			if c != nil && c.Runtime.ScanConcurrency != tc.want {
+				t.Errorf("ScanConcurrency = %d, want %d", c.Runtime.ScanConcurrency, tc.want)
+			}
+		})
+	}
+}

@@ -319,7 +319,13 @@ func (r *resolver) runtime(n *node, c *Config) {
 	}
 	c.Runtime.ScanConcurrency = DefaultScanConcurrency
 	if v, st := r.integer(n.field(keyScanConcurrency), top, "runtime."+keyScanConcurrency, scanConcurrencyAllowed); st == stOK {
-		c.Runtime.ScanConcurrency = int(v)
+		if v == 0 {
+			// In a Config zero means the default; in the file it is out of
+			// the documented range, as for max_connections.
+			r.fail(n.field(keyScanConcurrency), top, "runtime."+keyScanConcurrency, "%s is out of range (%s)", r.show("runtime."+keyScanConcurrency), scanConcurrencyAllowed)
+		} else {
+			c.Runtime.ScanConcurrency = int(v)
+		}
 	}
 	r.limits(n.field(keyLimits), c)
 }
