@@ -29,8 +29,13 @@ type Decision struct {
 	Request scan.Request
 	// Columns are the dataset columns the read returns, in dataset order.
 	Columns *attrarrow.Schema
-	// Explain is what EXPLAIN shows of the read, one line each.
-	Explain []string
+
+	// What Explain shows besides the request. Executions never show it,
+	// so the text is rendered only when EXPLAIN asks.
+	ds       *catalog.Dataset
+	disabled bool
+	index    *catalog.Index // nil for the table
+	notes    []string
 }
 
 // MaxPartitionQueries bounds the partition key values read as parallel
@@ -70,7 +75,7 @@ func Decide(ds *catalog.Dataset, spec Spec, args []any, asked []string, opts Opt
 			return Decision{}, err
 		}
 	}
-	return Decision{Request: req, Columns: cols, Explain: d.explain(req)}, nil
+	return Decision{Request: req, Columns: cols, ds: ds, disabled: opts.Disabled, index: d.index, notes: d.notes}, nil
 }
 
 type decider struct {
@@ -774,12 +779,12 @@ func filterAtom(a bound) ([]scan.Cond, bool) {
 	return out, true
 }
 
-// explain describes the read for EXPLAIN.
-func (d *decider) explain(req scan.Request) []string {
-	ds := d.ds
+// Explain is what EXPLAIN shows of the read, one line each.
+func (d Decision) Explain() []string {
+	ds, req := d.ds, d.Request
 	lines := []string{fmt.Sprintf("DynamoDB %s on %s (table %s, region %s)", req.Op(), ds.QualifiedName(), ds.Table, ds.Region)}
 	add := func(format string, a ...any) { lines = append(lines, "  "+fmt.Sprintf(format, a...)) }
-	if d.opts.Disabled {
+	if d.disabled {
 		add("Pushdown: off (pgdynamo.pushdown), the whole table is read")
 	}
 	if d.index != nil {

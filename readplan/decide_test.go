@@ -190,7 +190,7 @@ func TestDecide(t *testing.T) {
 			if err := d.Request.Validate(); err != nil {
 				t.Errorf("the request is invalid: %v", err)
 			}
-			text := strings.Join(d.Explain, "\n") + "\n"
+			text := strings.Join(d.Explain(), "\n") + "\n"
 			for _, w := range tc.want {
 				if strings.HasPrefix(w, "!") {
 					if strings.Contains(text, w[1:]) {
