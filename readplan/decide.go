@@ -752,7 +752,7 @@ func filterAtom(a bound) ([]scan.Cond, bool) {
 		}
 		cond(scan.Ne, a.ops[0].av)
 	case In:
-		if len(a.ops) == 0 || len(a.ops) > 100 || a.col.cat == stamp {
+		if len(a.ops) == 0 || len(a.ops) > scan.MaxFilterIn || a.col.cat == stamp {
 			return nil, false
 		}
 		vs := make([]types.AttributeValue, len(a.ops))
