@@ -38,7 +38,7 @@ func (s *Session) explain(ctx context.Context, p planner.Statement) (wire.Result
 			if err != nil {
 				return nil, err
 			}
-			lines = append(lines, d.Explain...)
+			lines = append(lines, d.Explain()...)
 			if ref.Route.Reason != "" {
 				lines = append(lines, "  Read live: "+ref.Route.Reason)
 			}

@@ -103,7 +103,7 @@ func keyEqualities(ds *catalog.Dataset, where []readplan.Clause) bool {
 			return false
 		}
 		a := cl[0]
-		if !(a.Op == readplan.Eq || a.Op == readplan.In && len(a.Args) == 1 && !a.Args[0].List) {
+		if !a.EqualsOneValue() {
 			return false
 		}
 		if a.Column != ds.PartitionKey.Name && (ds.SortKey == nil || a.Column != ds.SortKey.Name) {

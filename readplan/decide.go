@@ -29,8 +29,13 @@ type Decision struct {
 	Request scan.Request
 	// Columns are the dataset columns the read returns, in dataset order.
 	Columns *attrarrow.Schema
-	// Explain is what EXPLAIN shows of the read, one line each.
-	Explain []string
+
+	// What Explain shows besides the request. Executions never show it,
+	// so the text is rendered only when EXPLAIN asks.
+	ds       *catalog.Dataset
+	disabled bool
+	index    *catalog.Index // nil for the table
+	notes    []string
 }
 
 // MaxPartitionQueries bounds the partition key values read as parallel
@@ -55,9 +60,11 @@ func Decide(ds *catalog.Dataset, spec Spec, args []any, asked []string, opts Opt
 	if err != nil {
 		return Decision{}, err
 	}
+	// attrs are the top-level attributes the read returns, none for count(*).
+	attrs := cols.TopLevelAttributes()
 	req := scan.Request{
 		Table:      ds.Table,
-		Projection: cols.TopLevelAttributes(),
+		Projection: attrs,
 		Segments:   ds.Segments(opts.MaxSegments),
 		MaxItems:   ds.MaxScanItems,
 	}
@@ -66,11 +73,11 @@ func Decide(ds *catalog.Dataset, spec Spec, args []any, asked []string, opts Opt
 		req.Projection = []string{ds.PartitionKey.Name}
 	}
 	if !opts.Disabled {
-		if err := d.pushdown(&req, cols); err != nil {
+		if err := d.pushdown(&req, attrs); err != nil {
 			return Decision{}, err
 		}
 	}
-	return Decision{Request: req, Columns: cols, Explain: d.explain(req)}, nil
+	return Decision{Request: req, Columns: cols, ds: ds, disabled: opts.Disabled, index: d.index, notes: d.notes}, nil
 }
 
 type decider struct {
@@ -224,9 +231,9 @@ type source struct {
 	covers       bool
 }
 
-func (d *decider) pushdown(req *scan.Request, cols *attrarrow.Schema) error {
+func (d *decider) pushdown(req *scan.Request, attrs []string) error {
 	clauses := d.bindClauses()
-	best, err := d.choose(clauses, cols)
+	best, err := d.choose(clauses, attrs)
 	if err != nil {
 		return err
 	}
@@ -307,8 +314,8 @@ func (d *decider) onQueryKey(cl clause, s *source) bool {
 // every key attribute it implies present (a sparse index has no entry for
 // items lacking one) and whose projection covers the needed columns. nil
 // means a Scan of the table.
-func (d *decider) choose(clauses []clause, cols *attrarrow.Schema) (*source, error) {
-	table := d.source(nil, clauses, cols)
+func (d *decider) choose(clauses []clause, attrs []string) (*source, error) {
+	table := d.source(nil, clauses, attrs)
 	var hinted *catalog.Index
 	if d.spec.Index != "" {
 		for i := range d.ds.Indexes {
@@ -319,7 +326,7 @@ func (d *decider) choose(clauses []clause, cols *attrarrow.Schema) (*source, err
 		if hinted == nil {
 			return nil, pgerror.New(pgerror.UndefinedObject, "index %q of dataset %s does not exist", d.spec.Index, d.ds.QualifiedName())
 		}
-		s := d.source(hinted, clauses, cols)
+		s := d.source(hinted, clauses, attrs)
 		if !s.covers {
 			return nil, &pgerror.Error{Code: pgerror.FeatureNotSupported,
 				Message: fmt.Sprintf("index %q of dataset %s does not project every column the query needs", hinted.Name, d.ds.QualifiedName()),
@@ -338,7 +345,7 @@ func (d *decider) choose(clauses []clause, cols *attrarrow.Schema) (*source, err
 	// sort key; a GSI reads another partitioning.
 	for i := range d.ds.Indexes {
 		idx := &d.ds.Indexes[i]
-		s := d.source(idx, clauses, cols)
+		s := d.source(idx, clauses, attrs)
 		if s.partitionKey == nil || !s.covers || (s.sort != "" && s.sortCond == nil) {
 			continue
 		}
@@ -370,14 +377,14 @@ func (s *source) score(tablePartition bool) int {
 	return n
 }
 
-func (d *decider) source(idx *catalog.Index, clauses []clause, cols *attrarrow.Schema) *source {
+func (d *decider) source(idx *catalog.Index, clauses []clause, attrs []string) *source {
 	s := &source{index: idx, partition: d.ds.PartitionKey.Name, covers: true}
 	if d.ds.SortKey != nil {
 		s.sort = d.ds.SortKey.Name
 	}
 	if idx != nil {
 		s.partition, s.sort = idx.PartitionKey, idx.SortKey
-		s.covers = d.covers(idx, cols)
+		s.covers = d.covers(idx, attrs)
 	}
 	for i := range clauses {
 		cl := &clauses[i]
@@ -395,8 +402,9 @@ func (d *decider) source(idx *catalog.Index, clauses []clause, cols *attrarrow.S
 	return s
 }
 
-// covers reports whether idx projects every attribute the read returns.
-func (d *decider) covers(idx *catalog.Index, cols *attrarrow.Schema) bool {
+// covers reports whether idx projects every attribute the read returns
+// (attrs, the top-level attributes of its columns).
+func (d *decider) covers(idx *catalog.Index, attrs []string) bool {
 	if idx.ProjectionType == types.ProjectionTypeAll {
 		return true
 	}
@@ -412,7 +420,6 @@ func (d *decider) covers(idx *catalog.Index, cols *attrarrow.Schema) bool {
 			have[a] = true
 		}
 	}
-	attrs := cols.TopLevelAttributes()
 	for _, a := range attrs {
 		if !have[a] {
 			return false
@@ -747,7 +754,7 @@ func filterAtom(a bound) ([]scan.Cond, bool) {
 		}
 		cond(scan.Ne, a.ops[0].av)
 	case In:
-		if len(a.ops) == 0 || len(a.ops) > 100 || a.col.cat == stamp {
+		if len(a.ops) == 0 || len(a.ops) > scan.MaxFilterIn || a.col.cat == stamp {
 			return nil, false
 		}
 		vs := make([]types.AttributeValue, len(a.ops))
@@ -774,12 +781,12 @@ func filterAtom(a bound) ([]scan.Cond, bool) {
 	return out, true
 }
 
-// explain describes the read for EXPLAIN.
-func (d *decider) explain(req scan.Request) []string {
-	ds := d.ds
+// Explain is what EXPLAIN shows of the read, one line each.
+func (d Decision) Explain() []string {
+	ds, req := d.ds, d.Request
 	lines := []string{fmt.Sprintf("DynamoDB %s on %s (table %s, region %s)", req.Op(), ds.QualifiedName(), ds.Table, ds.Region)}
 	add := func(format string, a ...any) { lines = append(lines, "  "+fmt.Sprintf(format, a...)) }
-	if d.opts.Disabled {
+	if d.disabled {
 		add("Pushdown: off (pgdynamo.pushdown), the whole table is read")
 	}
 	if d.index != nil {

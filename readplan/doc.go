@@ -3,8 +3,9 @@
 // predicates with literals or $n, an early-stop LIMIT, an index hint), the
 // bound parameters and the columns the engine asks for into the exact
 // scan.Request — Query or Scan, table or index, key condition, filter,
-// projection, limit, segments, item cap — and its EXPLAIN lines. Execution
-// and EXPLAIN both call Decide, so EXPLAIN shows what runs.
+// projection, limit, segments, item cap — and its EXPLAIN lines
+// (Decision.Explain, rendered only when asked: executions never show
+// them). Execution and EXPLAIN both call Decide, so EXPLAIN shows what runs.
 //
 // The rules (SPEC §5), none of which may change a result — the engine
 // applies the whole WHERE again, so a request may admit more items than

@@ -85,6 +85,12 @@ type Atom struct {
 	Exact bool
 }
 
+// EqualsOneValue reports whether the atom fixes its column to one value:
+// = v, or IN with a single operand that is no list parameter.
+func (a Atom) EqualsOneValue() bool {
+	return a.Op == Eq || (a.Op == In && len(a.Args) == 1 && !a.Args[0].List)
+}
+
 // Clause is a disjunction of atoms: it holds when one of them does.
 type Clause []Atom
 
@@ -114,21 +120,15 @@ type Spec struct {
 // equalities (the partition key and, when the table has one, the sort key):
 // a lookup of single items, which pgdynamo.read_mode auto reads live.
 func (s Spec) KeyLookup(ds *catalog.Dataset) bool {
-	// Columns are matched to key attributes by their schema entry: a key
-	// column may be renamed (Id_2 beside an attribute id).
-	attrOf := func(column string) string {
-		if c, ok := ds.Columns.Column(column); ok && len(c.Path) == 1 {
-			return c.Path[0]
-		}
-		return ""
-	}
 	fixed := func(attr string) bool {
+		// The key column by its schema entry, not its name: it may be
+		// renamed (Id_2 beside an attribute id).
+		col, ok := ds.KeyColumn(attr)
+		if !ok {
+			return false
+		}
 		for _, cl := range s.Where {
-			if len(cl) != 1 || attrOf(cl[0].Column) != attr {
-				continue
-			}
-			a := cl[0]
-			if a.Op == Eq || (a.Op == In && len(a.Args) == 1 && !a.Args[0].List) {
+			if len(cl) == 1 && cl[0].Column == col.Name && cl[0].EqualsOneValue() {
 				return true
 			}
 		}

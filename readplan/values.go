@@ -142,10 +142,13 @@ func convert(col column, v any, cast string) (operand, bool) {
 		switch x := v.(type) {
 		case string:
 			x = strings.TrimSpace(x)
-			if len(x) < 10 || !validDate(x[:10]) {
+			if len(x) < 10 {
 				return operand{}, false
 			}
-			day, _ = time.Parse("2006-01-02", x[:10])
+			var err error
+			if day, err = time.Parse("2006-01-02", x[:10]); err != nil {
+				return operand{}, false
+			}
 		case time.Time:
 			day = time.Date(x.Year(), x.Month(), x.Day(), 0, 0, 0, 0, time.UTC)
 		default:

@@ -160,7 +160,7 @@ func Open(ctx context.Context, api API, req Request, schema *attrarrow.Schema, o
 	}
 	r.remaining.Store(req.Limit)
 	if opts.Inline && workers <= 1 {
-		r.inline = &inlineRead{ctx: gctx, run: func() error {
+		r.inline = &inlineRead{run: func() error {
 			if workers == 0 {
 				return nil
 			}
@@ -180,13 +180,7 @@ func Open(ctx context.Context, api API, req Request, schema *attrarrow.Schema, o
 			seg := seg
 			group.Go(func() error { return r.readSegment(gctx, api, seg) })
 		}
-		err := group.Wait()
-		if errors.Is(err, errLimitReached) {
-			err = nil
-		}
-		r.err = err
-		r.elapsed.Store(int64(time.Since(r.start)))
-		r.logEnd()
+		r.end(group.Wait())
 		close(r.batches)
 		close(r.done)
 	}()
@@ -194,6 +188,17 @@ func Open(ctx context.Context, api API, req Request, schema *attrarrow.Schema, o
 }
 
 var errLimitReached = errors.New("scan limit reached")
+
+// end records how the read ended, a read its LIMIT stopped being no error,
+// and logs it; the caller then closes done.
+func (r *Reader) end(err error) {
+	if errors.Is(err, errLimitReached) {
+		err = nil
+	}
+	r.err = err
+	r.elapsed.Store(int64(time.Since(r.start)))
+	r.logEnd()
+}
 
 // Elapsed is how long the read has run, or ran once it ended.
 func (r *Reader) Elapsed() time.Duration {
@@ -220,7 +225,7 @@ func (r *Reader) ReadBatch(ctx context.Context) (arrow.RecordBatch, error) {
 	select {
 	case <-ctx.Done():
 		r.Close()
-		return nil, ddb.Classify(ctx.Err(), r.ref, r.op())
+		return nil, ddb.Classify(ctx.Err(), r.ref, r.req.Op())
 	case rec, ok := <-r.batches:
 		if ok {
 			return rec, nil
@@ -255,8 +260,6 @@ func (r *Reader) Mismatches() []attrarrow.Mismatch {
 	return attrarrow.SumMismatches(r.segmentMismatches...)
 }
 
-func (r *Reader) op() string { return r.req.Op() }
-
 func (r *Reader) readSegment(ctx context.Context, api API, segment int) error {
 	conv := attrarrow.NewConverter(r.schema, r.opts.Allocator)
 	defer func() {
@@ -269,13 +272,22 @@ func (r *Reader) readSegment(ctx context.Context, api API, segment int) error {
 	// builders (decode.go).
 	dec := &pageDecoder{}
 	callCtx := withPageDecoder(ctx, dec)
+	var queryValues map[string]types.AttributeValue
+	if r.req.IsQuery() {
+		// The expression values with this worker's partition key value.
+		queryValues = make(map[string]types.AttributeValue, len(e.values)+1)
+		for k, v := range e.values {
+			queryValues[k] = v
+		}
+		queryValues[e.partitionValue] = r.req.Key.Values[segment]
+	}
 	var startKey map[string]types.AttributeValue
 	var perItem float64 // RCU per item scanned, learnt from the pages read
 	for {
 		pageLimit := r.pageLimit()
 		reserved, err := r.reserve(ctx, &pageLimit, perItem)
 		if err != nil {
-			return ddb.Classify(err, r.ref, r.op())
+			return ddb.Classify(err, r.ref, r.req.Op())
 		}
 		var (
 			items    []map[string]types.AttributeValue
@@ -293,13 +305,7 @@ func (r *Reader) readSegment(ctx context.Context, api API, segment int) error {
 				ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
 			}
 			r.fillCommon(&in.IndexName, &in.FilterExpression, &in.ProjectionExpression, &in.ExpressionAttributeNames, &in.Limit, pageLimit)
-			// This worker's partition key value.
-			values := make(map[string]types.AttributeValue, len(e.values)+1)
-			for k, v := range e.values {
-				values[k] = v
-			}
-			values[e.partitionValue] = r.req.Key.Values[segment]
-			in.ExpressionAttributeValues = values
+			in.ExpressionAttributeValues = queryValues
 			var out *dynamodb.QueryOutput
 			dec.parsed = false
 			out, err = api.Query(callCtx, in, decodeItemsOption)
@@ -329,7 +335,7 @@ func (r *Reader) readSegment(ctx context.Context, api API, segment int) error {
 		r.countThrottles(meta, err)
 		if err != nil {
 			r.settle(reserved, 0)
-			return ddb.Classify(err, r.ref, r.op())
+			return ddb.Classify(err, r.ref, r.req.Op())
 		}
 		r.Stats.Pages.Add(1)
 		r.Stats.ItemsScanned.Add(int64(scanned))
@@ -433,7 +439,7 @@ func (r *Reader) send(ctx context.Context, rec arrow.RecordBatch) error {
 		return nil
 	case <-ctx.Done():
 		rec.Release()
-		return ddb.Classify(ctx.Err(), r.ref, r.op())
+		return ddb.Classify(ctx.Err(), r.ref, r.req.Op())
 	}
 }
 
@@ -448,7 +454,6 @@ func (r *Reader) mergeMismatches(ms []attrarrow.Mismatch) {
 
 // inlineRead is a read run by its first ReadBatch (Options.Inline).
 type inlineRead struct {
-	ctx  context.Context
 	run  func() error
 	ran  sync.Once
 	held []arrow.RecordBatch
@@ -475,12 +480,7 @@ func (in *inlineRead) finish(r *Reader, run bool) {
 		if run {
 			err = in.run()
 		}
-		if errors.Is(err, errLimitReached) {
-			err = nil
-		}
-		r.err = err
-		r.elapsed.Store(int64(time.Since(r.start)))
-		r.logEnd()
+		r.end(err)
 		close(r.done)
 	})
 }

@@ -39,8 +39,9 @@ func (r Request) Op() string {
 	return "Scan"
 }
 
-// maxFilterIn is DynamoDB's limit on the operands of one IN.
-const maxFilterIn = 100
+// MaxFilterIn is DynamoDB's limit on the operands of one IN (readplan
+// leaves a longer IN to the engine).
+const MaxFilterIn = 100
 
 // Validate reports a request that DynamoDB would refuse.
 func (r Request) Validate() error {
@@ -83,8 +84,8 @@ func (c Cond) validate() error {
 	case Exists, NotExists:
 		want = 0
 	case In:
-		if len(c.Values) < 1 || len(c.Values) > maxFilterIn {
-			return fmt.Errorf("%s: IN takes 1 to %d values", c.Attr, maxFilterIn)
+		if len(c.Values) < 1 || len(c.Values) > MaxFilterIn {
+			return fmt.Errorf("%s: IN takes 1 to %d values", c.Attr, MaxFilterIn)
 		}
 		return nil
 	}
