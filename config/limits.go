@@ -81,11 +81,7 @@ func (m Memory) Of(ram int64) int64 {
 	if m.Bytes > 0 {
 		return m.Bytes
 	}
-	p := m.Percent
-	if p == 0 {
-		p = DefaultMemoryPercent
-	}
-	return int64(float64(ram) * float64(p) / 100)
+	return int64(float64(ram) * float64(m.percent()) / 100)
 }
 
 // String is m as the file writes it.
@@ -93,11 +89,15 @@ func (m Memory) String() string {
 	if m.Bytes > 0 {
 		return FormatMemory(m.Bytes)
 	}
-	p := m.Percent
-	if p == 0 {
-		p = DefaultMemoryPercent
+	return strconv.Itoa(m.percent()) + "%"
+}
+
+// percent is Percent with its default, for when Bytes is 0.
+func (m Memory) percent() int {
+	if m.Percent == 0 {
+		return DefaultMemoryPercent
 	}
-	return strconv.Itoa(p) + "%"
+	return m.Percent
 }
 
 // memoryUnits are PostgreSQL's memory units, largest first.

@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"cmp"
 	"log/slog"
 	"os"
 	"strconv"
@@ -69,8 +68,8 @@ func totalRAM() int64 {
 // pg_settings report (max_connections and authentication_timeout as wire
 // enforces them, with its defaults).
 func limitEngine(ecfg *engine.Config, l config.Limits, w wire.Config, log *slog.Logger) {
-	ecfg.ServerSettings["max_connections"] = strconv.Itoa(cmp.Or(w.MaxConnections, config.DefaultMaxConnections))
-	ecfg.ServerSettings["authentication_timeout"] = pgMillis(cmp.Or(w.AuthenticationTimeout, config.DefaultAuthenticationTimeout))
+	ecfg.ServerSettings["max_connections"] = strconv.FormatInt(w.EffectiveMaxConnections(), 10)
+	ecfg.ServerSettings["authentication_timeout"] = pgMillis(w.EffectiveAuthenticationTimeout())
 	if n := engineMemory(l.MemoryLimit, log); n > 0 {
 		ecfg.MemoryLimit = strconv.FormatInt(n>>10, 10) + "KiB"
 		ecfg.ServerSettings[MemoryLimitSetting] = config.FormatMemory(n >> 10 << 10)

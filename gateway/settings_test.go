@@ -6,6 +6,7 @@ import (
 
 	"github.com/pgdynamo/pgdynamo/config"
 	"github.com/pgdynamo/pgdynamo/gateway"
+	"github.com/pgdynamo/pgdynamo/wire"
 )
 
 // TestPGMillis: log_min_duration_statement shows as PostgreSQL shows it.
@@ -25,5 +26,18 @@ func TestPGMillis(t *testing.T) {
 		if got := gateway.PGMillis(d); got != want {
 			t.Errorf("%v: %q, want %q", d, got, want)
 		}
+	}
+}
+
+// TestLimitDefaultsAgree: config's defaults for the file and wire's for a
+// zero Config are two copies (neither package may import the other); SHOW
+// reports wire's, so they must be the same.
+func TestLimitDefaultsAgree(t *testing.T) {
+	var w wire.Config
+	if got := w.EffectiveMaxConnections(); got != config.DefaultMaxConnections {
+		t.Errorf("wire's default max_connections is %d, config's %d", got, config.DefaultMaxConnections)
+	}
+	if got := w.EffectiveAuthenticationTimeout(); got != config.DefaultAuthenticationTimeout {
+		t.Errorf("wire's default authentication_timeout is %v, config's %v", got, config.DefaultAuthenticationTimeout)
 	}
 }

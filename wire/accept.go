@@ -17,9 +17,6 @@ const (
 // acceptBackoff is the accept loop's state between failed Accepts.
 type acceptBackoff struct {
 	delay time.Duration
-	// sleep waits out a delay; tests replace it to see the delays without
-	// waiting them.
-	sleep func(time.Duration)
 }
 
 // next returns how long to wait after one more failed Accept.

@@ -76,9 +76,8 @@ type conn struct {
 
 	// admitted: the connection holds a MaxConnections slot (limits.go).
 	admitted bool
-	// in is the query loop's reader; awaitingCommand is set once
-	// ReadyForQuery has been sent, until the next message arrives.
-	in              *readAhead
+	// awaitingCommand is set once ReadyForQuery has been sent, until the
+	// next message arrives.
 	awaitingCommand bool
 }
 
@@ -109,12 +108,11 @@ func (c *conn) serve() {
 // calls), instead of being noticed only at the next write. Read-ahead is
 // bounded: at most readAheadChunks reads wait in the channel; when it is
 // full the watcher blocks like an unbuffered reader would.
-func (c *conn) watchDisconnect() io.Reader {
+func (c *conn) watchDisconnect() *readAhead {
 	r := &readAhead{
 		chunks: make(chan []byte, readAheadChunks),
 		spare:  make(chan []byte, readAheadSpares),
 	}
-	c.in = r
 	go func() {
 		for {
 			var buf []byte
@@ -199,7 +197,8 @@ func (r *readAhead) Read(p []byte) (int, error) {
 
 // loop reads frontend messages and runs them until Terminate or EOF.
 func (c *conn) loop() error {
-	c.newBackend(c.watchDisconnect())
+	in := c.watchDisconnect()
+	c.newBackend(in)
 	// skipToSync is set by the first failing extended-protocol message:
 	// everything up to the next Sync is discarded. This is the only place
 	// that rule lives.
@@ -208,7 +207,7 @@ func (c *conn) loop() error {
 		if c.isClosing() {
 			return nil
 		}
-		c.in.timeout = c.idleInTransactionTimeout()
+		in.timeout = c.idleInTransactionTimeout()
 		msg, err := c.be.Receive()
 		c.awaitingCommand = false
 		if errors.Is(err, errIdleInTransaction) {

@@ -7,22 +7,26 @@ import (
 	"github.com/pgdynamo/pgdynamo/pgerror"
 )
 
-// Defaults of the connection limits, PostgreSQL's.
+// Defaults of the connection limits, PostgreSQL's. config has its own copy
+// (config.DefaultMaxConnections...) for the file's defaults: neither package
+// may import the other; gateway's TestLimitDefaultsAgree holds them equal.
 const (
 	defaultMaxConnections        = 100
 	defaultAuthenticationTimeout = time.Minute
 )
 
-// maxConnections is Config.MaxConnections with its default.
-func (c Config) maxConnections() int64 {
+// EffectiveMaxConnections is Config.MaxConnections with its default: the
+// limit Serve enforces.
+func (c Config) EffectiveMaxConnections() int64 {
 	if c.MaxConnections == 0 {
 		return defaultMaxConnections
 	}
 	return int64(c.MaxConnections)
 }
 
-// authenticationTimeout is Config.AuthenticationTimeout with its default.
-func (c Config) authenticationTimeout() time.Duration {
+// EffectiveAuthenticationTimeout is Config.AuthenticationTimeout with its
+// default: the limit Serve enforces.
+func (c Config) EffectiveAuthenticationTimeout() time.Duration {
 	if c.AuthenticationTimeout == 0 {
 		return defaultAuthenticationTimeout
 	}
@@ -48,9 +52,9 @@ func (c Config) validateLimits() error {
 // from logging in.
 func (c *conn) admitSession() error {
 	s := c.server
-	if s.sessions.Add(1) > s.cfg.maxConnections() {
+	if s.sessions.Add(1) > s.cfg.EffectiveMaxConnections() {
 		s.sessions.Add(-1)
-		c.log.Warn("connection refused: max_connections reached", "remote", c.remote, "max_connections", s.cfg.maxConnections())
+		c.log.Warn("connection refused: max_connections reached", "remote", c.remote, "max_connections", s.cfg.EffectiveMaxConnections())
 		return c.fatal(pgerror.New(pgerror.TooManyConnections, "sorry, too many clients already"))
 	}
 	c.admitted = true

@@ -145,7 +145,7 @@ func (s *Server) Serve(ln net.Listener) error {
 		s.mu.Unlock()
 	}()
 
-	backoff := acceptBackoff{sleep: s.acceptSleep}
+	var backoff acceptBackoff
 	for {
 		nc, err := ln.Accept()
 		if err != nil {
@@ -158,7 +158,7 @@ func (s *Server) Serve(ln net.Listener) error {
 				// kernel's backlog until a descriptor is free.
 				delay := backoff.next()
 				s.log.Warn("accept failed; retrying", "err", err, "delay", delay)
-				backoff.sleep(delay)
+				s.acceptSleep(delay)
 				continue
 			}
 			s.log.Error("accept failed; the listener stops", "err", err)

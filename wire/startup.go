@@ -19,7 +19,7 @@ var errHandled = errors.New("handled")
 // startup negotiates and logs the client in. Config.AuthenticationTimeout
 // bounds it all, so silent or half-open sockets cannot pile up.
 func (c *conn) startup() error {
-	c.nc.SetDeadline(time.Now().Add(c.server.cfg.authenticationTimeout()))
+	c.nc.SetDeadline(time.Now().Add(c.server.cfg.EffectiveAuthenticationTimeout()))
 	defer func() { c.nc.SetDeadline(time.Time{}) }() // nc may be the TLS connection by then
 	first := make([]byte, 1)
 	if _, err := io.ReadFull(c.nc, first); err != nil {

@@ -32,7 +32,6 @@ type Proxy struct {
 
 	mu     sync.Mutex
 	counts map[string]int
-	items  map[string]int // items returned, by operation (Scan, Query)
 	pages  []Page
 	hold   func(op string, body []byte) bool
 	held   chan struct{} // closed by Release
@@ -56,7 +55,7 @@ func Start(t testing.TB, target string) *Proxy {
 	if err != nil {
 		t.Fatalf("ddbproxy: %v", err)
 	}
-	p := &Proxy{counts: map[string]int{}, items: map[string]int{}, held: make(chan struct{})}
+	p := &Proxy{counts: map[string]int{}, held: make(chan struct{})}
 	rp := httputil.NewSingleHostReverseProxy(u)
 	rp.ModifyResponse = func(resp *http.Response) error {
 		op := Operation(resp.Request)
@@ -80,7 +79,6 @@ func Start(t testing.TB, target string) *Proxy {
 			}
 			p.mu.Lock()
 			if epoch, _ := resp.Request.Context().Value(epochKey{}).(int); epoch == p.epoch {
-				p.items[op] += page.Count
 				p.pages = append(p.pages, pg)
 			}
 			p.mu.Unlock()
@@ -161,18 +159,14 @@ func (p *Proxy) Count(op string) int {
 
 // Items is how many items the responses to operation op (Scan or Query)
 // returned, to requests made since the start or the last ResetCounts.
-func (p *Proxy) Items(op string) int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.items[op]
-}
+func (p *Proxy) Items(op string) int { return p.sum(op, func(pg Page) int { return pg.Count }) }
 
 // ResetCounts sets every count to zero. Responses to requests made before
 // it are not counted when they arrive after it.
 func (p *Proxy) ResetCounts() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.counts, p.items, p.pages = map[string]int{}, map[string]int{}, nil
+	p.counts, p.pages = map[string]int{}, nil
 	p.epoch++
 }
 
@@ -222,11 +216,15 @@ func (p *Proxy) Pages() []Page {
 }
 
 // Scanned is how many items the responses to op read (ScannedCount).
-func (p *Proxy) Scanned(op string) int {
+func (p *Proxy) Scanned(op string) int { return p.sum(op, func(pg Page) int { return pg.Scanned }) }
+
+// sum adds up f over the responses to op since the start or the last
+// ResetCounts.
+func (p *Proxy) sum(op string, f func(Page) int) int {
 	n := 0
 	for _, pg := range p.Pages() {
 		if pg.Op == op {
-			n += pg.Scanned
+			n += f(pg)
 		}
 	}
 	return n
