@@ -542,18 +542,22 @@ func parseDateTime(text, format string, loc *time.Location) (time.Time, error) {
 			p.hour += 12
 		}
 	}
-	outOfRange := fmt.Errorf("SQLSTATE 22008: date/time field value out of range: %q", text)
 	if p.month < 1 || p.month > 12 || p.day < 1 || p.day > 31 || p.hour > 24 || p.minute > 59 || p.sec > 60 {
-		return time.Time{}, outOfRange
+		return time.Time{}, dateOutOfRange(text)
 	}
 	if p.yday > 0 {
 		return time.Date(p.year, 1, p.yday, p.hour, p.minute, p.sec, p.nanos, loc), nil
 	}
 	t := time.Date(p.year, time.Month(p.month), p.day, p.hour, p.minute, p.sec, p.nanos, loc)
 	if t.Day() != p.day {
-		return time.Time{}, outOfRange
+		return time.Time{}, dateOutOfRange(text)
 	}
 	return t, nil
+}
+
+// dateOutOfRange is made only where parsing fails: to_date runs per row.
+func dateOutOfRange(text string) error {
+	return fmt.Errorf("SQLSTATE 22008: date/time field value out of range: %q", text)
 }
 
 // readWord reads a month name (Month, Mon) or AM/PM when the format
