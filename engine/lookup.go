@@ -73,9 +73,7 @@ func (s *Session) lookup(ctx context.Context, p planner.Statement, args []any, c
 		cancel()
 		return nil, true, qs.classify(ctx, err, textOf(p))
 	}
-	qs.mu.Lock()
-	qs.readers = append(qs.readers, reader)
-	qs.mu.Unlock()
+	qs.addReader(reader)
 	return &lookupResult{ctx: ctx, cancel: cancel, qs: qs, reader: reader, schema: duck.schema, cols: cols, source: textOf(p)}, true, nil
 }
 

@@ -59,6 +59,14 @@ func (qs *queryState) addRows(id string, ds *catalog.Dataset, rows arrow.RecordB
 	return ref
 }
 
+// addReader makes rd one of the statement's reads, closed with it and
+// counted in its notices.
+func (qs *queryState) addReader(rd *scan.Reader) {
+	qs.mu.Lock()
+	qs.readers = append(qs.readers, rd)
+	qs.mu.Unlock()
+}
+
 // releaseRows releases the rows addRows kept.
 func (qs *queryState) releaseRows() {
 	qs.mu.Lock()
@@ -228,20 +236,11 @@ func (s *scanSource) open(chunk duckdb.DataChunk) error {
 	if err != nil {
 		return err
 	}
-	s.reader, err = scan.Open(s.ctx, s.dataset.Client, d.Request, d.Columns, scan.Options{
-		Concurrency: s.engine.cfg.ScanConcurrency,
-		Region:      s.dataset.Region,
-		Dataset:     s.dataset.QualifiedName(),
-		Budget:      s.engine.Budget(s.dataset),
-		ItemsRead:   s.qs.itemCounter(s.dataset),
-		Log:         s.engine.log,
-	})
+	s.reader, err = scan.Open(s.ctx, s.dataset.Client, d.Request, d.Columns, s.engine.scanOptions(s.dataset, s.qs))
 	if err != nil {
 		return err
 	}
-	s.qs.mu.Lock()
-	s.qs.readers = append(s.qs.readers, s.reader)
-	s.qs.mu.Unlock()
+	s.qs.addReader(s.reader)
 	// Map the read's columns (the asked ones and perhaps a few more the
 	// planner found) back to their chunk positions.
 	s.writers = make([]columnWriter, len(all))
