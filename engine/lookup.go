@@ -9,7 +9,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/pgdynamo/pgdynamo/catalog"
-	"github.com/pgdynamo/pgdynamo/pgerror"
 	"github.com/pgdynamo/pgdynamo/planner"
 	"github.com/pgdynamo/pgdynamo/readplan"
 	"github.com/pgdynamo/pgdynamo/scan"
@@ -57,24 +56,17 @@ func (s *Session) lookup(ctx context.Context, p planner.Statement, args []any, c
 	if !ok {
 		return nil, false, nil
 	}
-	s.settleActive()
-	var cancel context.CancelFunc
-	if t := s.settings.statementTimeout(); t > 0 {
-		ctx, cancel = context.WithTimeout(ctx, t)
-	} else {
-		ctx, cancel = context.WithCancel(ctx)
-	}
-	qs := newQueryState(ctx, p, args)
-	qs.pushdownOff = pushdownOff
+	run := s.startStatement(ctx, p, args, pushdownOff)
+	ctx, qs := run.ctx, run.qs
 	opts := s.engine.scanOptions(ds, qs)
 	opts.Inline = true // one item: read it in this goroutine
 	reader, err := scan.Open(ctx, ds.Client, d.Request, d.Columns, opts)
 	if err != nil {
-		cancel()
+		run.cancel()
 		return nil, true, qs.classify(ctx, err, textOf(p))
 	}
 	qs.addReader(reader)
-	return &lookupResult{ctx: ctx, cancel: cancel, qs: qs, reader: reader, schema: duck.schema, cols: cols, source: textOf(p)}, true, nil
+	return &lookupResult{statementRun: run, reader: reader, schema: duck.schema, cols: cols, source: textOf(p)}, true, nil
 }
 
 // scanOptions are the options of every DynamoDB read of ds by a query.
@@ -181,17 +173,12 @@ func outputColumns(plain []string, read, want *arrow.Schema) ([]outputColumn, bo
 
 // lookupResult streams a short-path lookup's rows.
 type lookupResult struct {
-	ctx    context.Context
-	cancel context.CancelFunc
-	qs     *queryState
+	statementRun
 	reader *scan.Reader
 	schema *arrow.Schema
 	cols   []outputColumn
 	source clientText // the client's SQL, for errors
-	// changed are the reported settings the statement's set_config()
-	// calls changed.
-	changed [][2]string
-	closed  bool
+	closed bool
 }
 
 func (r *lookupResult) Schema() *arrow.Schema { return r.schema }
@@ -241,10 +228,6 @@ func shown(arr arrow.Array, c outputColumn, want arrow.DataType) arrow.Array {
 	}
 	return b.NewArray()
 }
-
-func (r *lookupResult) Notices() []*pgerror.Error { return r.qs.noticesOnce() }
-
-func (r *lookupResult) Changed() [][2]string { return r.changed }
 
 func (r *lookupResult) Close() error {
 	if r.closed {
