@@ -141,9 +141,10 @@ func distinct(names []string) []string {
 // batches, and how its values change on the way.
 type outputColumn struct {
 	src int
-	// toMicro: a timestamp in unit from in the read, shown in µs.
+	// toMicro: a timestamp in the read, shown in µs: times scale
+	// (microsPer its unit, never nanoseconds).
 	toMicro bool
-	from    arrow.TimeUnit
+	scale   int64
 }
 
 // outputColumns maps each result column (of the engine's result schema
@@ -166,7 +167,7 @@ func outputColumns(plain []string, read, want *arrow.Schema) ([]outputColumn, bo
 		if !ok1 || !ok2 || nt.Unit != arrow.Microsecond || gt.Unit == arrow.Nanosecond || (gt.TimeZone == "") != (nt.TimeZone == "") {
 			return nil, false
 		}
-		out[i].toMicro, out[i].from = true, gt.Unit
+		out[i].toMicro, out[i].scale = true, microsPer(gt.Unit)
 	}
 	return out, true
 }
@@ -218,12 +219,11 @@ func shown(arr arrow.Array, c outputColumn, want arrow.DataType) arrow.Array {
 	b := array.NewTimestampBuilder(memory.DefaultAllocator, want.(*arrow.TimestampType))
 	defer b.Release()
 	b.Reserve(ts.Len())
-	scale := map[arrow.TimeUnit]int64{arrow.Second: 1_000_000, arrow.Millisecond: 1_000, arrow.Microsecond: 1}[c.from]
 	for i := range ts.Len() {
 		if ts.IsNull(i) {
 			b.AppendNull()
 		} else {
-			b.Append(ts.Value(i) * arrow.Timestamp(scale))
+			b.Append(ts.Value(i) * arrow.Timestamp(c.scale))
 		}
 	}
 	return b.NewArray()
