@@ -48,7 +48,7 @@ func (s *Session) lookup(ctx context.Context, p planner.Statement, args []any, c
 		return nil, false, nil
 	}
 	pushdownOff := s.settings.pushdownOff()
-	d, err := readplan.Decide(ds, ref.Read, args, distinct(p.PlainColumns), s.engine.readOptions(pushdownOff))
+	d, err := readplan.Decide(ds, ref.Read, args, p.PlainColumns, s.engine.readOptions(pushdownOff))
 	if err != nil || !oneItemQuery(ds, d.Request) {
 		return nil, false, nil
 	}
@@ -123,18 +123,6 @@ func oneItemQuery(ds *catalog.Dataset, req scan.Request) bool {
 		return req.Key.Sort == nil
 	}
 	return req.Key.Sort != nil && req.Key.Sort.Op == scan.Eq && req.Key.Sort.Attr == ds.SortKey.Name
-}
-
-func distinct(names []string) []string {
-	seen := make(map[string]bool, len(names))
-	var out []string
-	for _, n := range names {
-		if !seen[n] {
-			seen[n] = true
-			out = append(out, n)
-		}
-	}
-	return out
 }
 
 // outputColumn is where one result column comes from in the read's
