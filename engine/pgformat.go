@@ -27,7 +27,7 @@ var dchPatterns = []string{
 var romanMonths = []string{"I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"}
 
 // toCharTime is to_char(timestamp, format); t is in the zone to print.
-func toCharTime(t time.Time, format string, interval bool) string {
+func toCharTime(t time.Time, format string) string {
 	var b strings.Builder
 	for i := 0; i < len(format); {
 		if format[i] == '"' {
@@ -75,7 +75,7 @@ func toCharTime(t time.Time, format string, interval bool) string {
 			continue
 		}
 		i += len(pat)
-		s, number := dchField(t, pat, fm, interval)
+		s, number := dchField(t, pat, fm)
 		suffix := ""
 		switch {
 		case strings.HasPrefix(format[i:], "TH"):
@@ -115,7 +115,7 @@ func ordinal(digits string) string {
 
 // dchField is one pattern's text; number says FM may drop its leading
 // zeros.
-func dchField(t time.Time, pat string, fm, interval bool) (string, bool) {
+func dchField(t time.Time, pat string, fm bool) (string, bool) {
 	pad := func(name string, width int) string {
 		if fm {
 			return name
@@ -232,9 +232,6 @@ func dchField(t time.Time, pat string, fm, interval bool) (string, bool) {
 		return pad(cased(romanMonths[t.Month()-1]), 4), false
 	case "TZ", "tz":
 		name, _ := t.Zone()
-		if interval {
-			name = ""
-		}
 		return cased(name), false
 	case "OF", "TZH", "TZM":
 		_, off := t.Zone()

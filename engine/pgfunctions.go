@@ -125,14 +125,14 @@ func registerPostgresFunctions(ctx context.Context, conn *sql.Conn) error {
 			return jsonbPretty(text(v[0]))
 		}, varchar),
 		planner.ToCharTimestamp: fn(varchar, func(v []driver.Value) (any, error) {
-			return toCharTime(stamp(v[0]).UTC(), text(v[1]), false), nil
+			return toCharTime(stamp(v[0]).UTC(), text(v[1])), nil
 		}, info(duckdb.TYPE_TIMESTAMP), varchar),
 		planner.ToCharTimestamptz: fn(varchar, func(v []driver.Value) (any, error) {
 			loc, err := zone(v[2])
 			if err != nil {
 				return nil, err
 			}
-			return toCharTime(stamp(v[0]).In(loc), text(v[1]), false), nil
+			return toCharTime(stamp(v[0]).In(loc), text(v[1])), nil
 		}, info(duckdb.TYPE_TIMESTAMP_TZ), varchar, varchar),
 		planner.ToCharNumber: fn(varchar, func(v []driver.Value) (any, error) {
 			return toCharNumber(text(v[0]), text(v[1]))
