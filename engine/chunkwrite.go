@@ -25,7 +25,6 @@ import (
 func (s *scanSource) Init() {
 	if v, ok := s.engine.running.Load(s.statement); ok {
 		s.qs = v.(*queryState)
-		s.ctx = s.qs.ctx
 	}
 	if s.batch != nil {
 		s.batch.Release()
@@ -59,7 +58,7 @@ func (s *scanSource) FillChunk(chunk duckdb.DataChunk) error {
 				s.batch.Release()
 				s.batch = nil
 			}
-			rec, err := s.reader.ReadBatch(s.ctx)
+			rec, err := s.reader.ReadBatch(s.qs.ctx)
 			if errors.Is(err, io.EOF) {
 				s.finish()
 				break
