@@ -25,7 +25,6 @@ import (
 func (s *scanSource) Init() {
 	if v, ok := s.engine.running.Load(s.statement); ok {
 		s.qs = v.(*queryState)
-		s.ctx = s.qs.ctx
 	}
 	if s.batch != nil {
 		s.batch.Release()
@@ -59,7 +58,7 @@ func (s *scanSource) FillChunk(chunk duckdb.DataChunk) error {
 				s.batch.Release()
 				s.batch = nil
 			}
-			rec, err := s.reader.ReadBatch(s.ctx)
+			rec, err := s.reader.ReadBatch(s.qs.ctx)
 			if errors.Is(err, io.EOF) {
 				s.finish()
 				break
@@ -201,7 +200,7 @@ func vectorWriterFor(dt arrow.DataType) (vectorWriter, error) {
 		// DuckDB's DATE is days since 1970-01-01 in an int32, as Date32.
 		return fixedWriter[arrow.Date32]{values: func(a arrow.Array) []arrow.Date32 { return a.(*array.Date32).Date32Values() }}, nil
 	case *arrow.TimestampType:
-		return timestampWriter{unit: t.Unit}, nil
+		return timestampWriter{scale: microsPer(t.Unit)}, nil
 	case *arrow.StringType, *arrow.LargeStringType:
 		return stringWriter{varchar: true}, nil
 	case *arrow.BinaryType, *arrow.LargeBinaryType:
@@ -294,25 +293,38 @@ func (boolWriter) null(vec mapping.Vector, row int) { flatNull(vec, row) }
 // timestampWriter converts to DuckDB's microseconds since the epoch (both
 // TIMESTAMP and TIMESTAMP WITH TIME ZONE), rounding nanoseconds down as
 // time.Time.UnixMicro does.
-type timestampWriter struct{ unit arrow.TimeUnit }
+type timestampWriter struct {
+	scale int64 // microsPer the Arrow unit: 0 for nanoseconds
+}
 
 func (w timestampWriter) write(vec mapping.Vector, row int, arr arrow.Array, offset, n int) error {
 	src := arr.(*array.Timestamp).TimestampValues()[offset : offset+n]
 	dst := unsafe.Slice((*int64)(mapping.VectorGetData(vec)), row+n)[row:]
-	for i, v := range src {
-		switch w.unit {
-		case arrow.Second:
-			dst[i] = int64(v) * 1_000_000
-		case arrow.Millisecond:
-			dst[i] = int64(v) * 1_000
-		case arrow.Microsecond:
-			dst[i] = int64(v)
-		default:
+	if w.scale == 0 {
+		for i, v := range src {
 			dst[i] = floorDiv(int64(v), 1_000)
+		}
+	} else {
+		for i, v := range src {
+			dst[i] = int64(v) * w.scale
 		}
 	}
 	nulls(vec, row, arr, offset, n)
 	return nil
+}
+
+// microsPer is how many microseconds one unit is, 0 for nanoseconds (less
+// than one): taken once per column, not per value.
+func microsPer(unit arrow.TimeUnit) int64 {
+	switch unit {
+	case arrow.Second:
+		return 1_000_000
+	case arrow.Millisecond:
+		return 1_000
+	case arrow.Microsecond:
+		return 1
+	}
+	return 0
 }
 
 func (timestampWriter) null(vec mapping.Vector, row int) { flatNull(vec, row) }

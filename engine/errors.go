@@ -305,7 +305,6 @@ const (
 	identToken tokenKind = iota
 	quotedToken
 	stringToken
-	otherToken
 )
 
 // scanTokens splits sql into PostgreSQL's identifiers, quoted identifiers

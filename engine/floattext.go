@@ -111,8 +111,7 @@ func floatText(in, out mapping.Vector, count int, value func(int) float64, bitSi
 	for i := 0; i < count; i++ {
 		row := mapping.IdxT(i)
 		if validity != nil && !mapping.ValidityRowIsValid(validity, row) {
-			mapping.VectorEnsureValidityWritable(out)
-			mapping.ValiditySetRowInvalid(mapping.VectorGetValidity(out), row)
+			flatNull(out, i)
 			continue
 		}
 		buf = pgtypes.AppendFloatText(buf[:0], value(i), bitSize)

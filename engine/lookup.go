@@ -9,7 +9,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/pgdynamo/pgdynamo/catalog"
-	"github.com/pgdynamo/pgdynamo/pgerror"
 	"github.com/pgdynamo/pgdynamo/planner"
 	"github.com/pgdynamo/pgdynamo/readplan"
 	"github.com/pgdynamo/pgdynamo/scan"
@@ -49,7 +48,7 @@ func (s *Session) lookup(ctx context.Context, p planner.Statement, args []any, c
 		return nil, false, nil
 	}
 	pushdownOff := s.settings.pushdownOff()
-	d, err := readplan.Decide(ds, ref.Read, args, distinct(p.PlainColumns), s.engine.readOptions(pushdownOff))
+	d, err := readplan.Decide(ds, ref.Read, args, p.PlainColumns, s.engine.readOptions(pushdownOff))
 	if err != nil || !oneItemQuery(ds, d.Request) {
 		return nil, false, nil
 	}
@@ -57,26 +56,17 @@ func (s *Session) lookup(ctx context.Context, p planner.Statement, args []any, c
 	if !ok {
 		return nil, false, nil
 	}
-	s.settleActive()
-	var cancel context.CancelFunc
-	if t := s.settings.statementTimeout(); t > 0 {
-		ctx, cancel = context.WithTimeout(ctx, t)
-	} else {
-		ctx, cancel = context.WithCancel(ctx)
-	}
-	qs := newQueryState(ctx, p, args)
-	qs.pushdownOff = pushdownOff
+	run := s.startStatement(ctx, p, args, pushdownOff)
+	ctx, qs := run.ctx, run.qs
 	opts := s.engine.scanOptions(ds, qs)
 	opts.Inline = true // one item: read it in this goroutine
 	reader, err := scan.Open(ctx, ds.Client, d.Request, d.Columns, opts)
 	if err != nil {
-		cancel()
+		run.cancel()
 		return nil, true, qs.classify(ctx, err, textOf(p))
 	}
-	qs.mu.Lock()
-	qs.readers = append(qs.readers, reader)
-	qs.mu.Unlock()
-	return &lookupResult{ctx: ctx, cancel: cancel, qs: qs, reader: reader, schema: duck.schema, cols: cols, source: textOf(p)}, true, nil
+	qs.addReader(reader)
+	return &lookupResult{statementRun: run, reader: reader, schema: duck.schema, cols: cols, source: textOf(p)}, true, nil
 }
 
 // scanOptions are the options of every DynamoDB read of ds by a query.
@@ -135,25 +125,14 @@ func oneItemQuery(ds *catalog.Dataset, req scan.Request) bool {
 	return req.Key.Sort != nil && req.Key.Sort.Op == scan.Eq && req.Key.Sort.Attr == ds.SortKey.Name
 }
 
-func distinct(names []string) []string {
-	seen := make(map[string]bool, len(names))
-	var out []string
-	for _, n := range names {
-		if !seen[n] {
-			seen[n] = true
-			out = append(out, n)
-		}
-	}
-	return out
-}
-
 // outputColumn is where one result column comes from in the read's
 // batches, and how its values change on the way.
 type outputColumn struct {
 	src int
-	// toMicro: a timestamp in unit from in the read, shown in µs.
+	// toMicro: a timestamp in the read, shown in µs: times scale
+	// (microsPer its unit, never nanoseconds).
 	toMicro bool
-	from    arrow.TimeUnit
+	scale   int64
 }
 
 // outputColumns maps each result column (of the engine's result schema
@@ -176,24 +155,19 @@ func outputColumns(plain []string, read, want *arrow.Schema) ([]outputColumn, bo
 		if !ok1 || !ok2 || nt.Unit != arrow.Microsecond || gt.Unit == arrow.Nanosecond || (gt.TimeZone == "") != (nt.TimeZone == "") {
 			return nil, false
 		}
-		out[i].toMicro, out[i].from = true, gt.Unit
+		out[i].toMicro, out[i].scale = true, microsPer(gt.Unit)
 	}
 	return out, true
 }
 
 // lookupResult streams a short-path lookup's rows.
 type lookupResult struct {
-	ctx    context.Context
-	cancel context.CancelFunc
-	qs     *queryState
+	statementRun
 	reader *scan.Reader
 	schema *arrow.Schema
 	cols   []outputColumn
 	source clientText // the client's SQL, for errors
-	// changed are the reported settings the statement's set_config()
-	// calls changed.
-	changed [][2]string
-	closed  bool
+	closed bool
 }
 
 func (r *lookupResult) Schema() *arrow.Schema { return r.schema }
@@ -233,20 +207,15 @@ func shown(arr arrow.Array, c outputColumn, want arrow.DataType) arrow.Array {
 	b := array.NewTimestampBuilder(memory.DefaultAllocator, want.(*arrow.TimestampType))
 	defer b.Release()
 	b.Reserve(ts.Len())
-	scale := map[arrow.TimeUnit]int64{arrow.Second: 1_000_000, arrow.Millisecond: 1_000, arrow.Microsecond: 1}[c.from]
 	for i := range ts.Len() {
 		if ts.IsNull(i) {
 			b.AppendNull()
 		} else {
-			b.Append(ts.Value(i) * arrow.Timestamp(scale))
+			b.Append(ts.Value(i) * arrow.Timestamp(c.scale))
 		}
 	}
 	return b.NewArray()
 }
-
-func (r *lookupResult) Notices() []*pgerror.Error { return r.qs.noticesOnce() }
-
-func (r *lookupResult) Changed() [][2]string { return r.changed }
 
 func (r *lookupResult) Close() error {
 	if r.closed {

@@ -27,7 +27,7 @@ var dchPatterns = []string{
 var romanMonths = []string{"I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"}
 
 // toCharTime is to_char(timestamp, format); t is in the zone to print.
-func toCharTime(t time.Time, format string, interval bool) string {
+func toCharTime(t time.Time, format string) string {
 	var b strings.Builder
 	for i := 0; i < len(format); {
 		if format[i] == '"' {
@@ -75,7 +75,7 @@ func toCharTime(t time.Time, format string, interval bool) string {
 			continue
 		}
 		i += len(pat)
-		s, number := dchField(t, pat, fm, interval)
+		s, number := dchField(t, pat, fm)
 		suffix := ""
 		switch {
 		case strings.HasPrefix(format[i:], "TH"):
@@ -115,7 +115,7 @@ func ordinal(digits string) string {
 
 // dchField is one pattern's text; number says FM may drop its leading
 // zeros.
-func dchField(t time.Time, pat string, fm, interval bool) (string, bool) {
+func dchField(t time.Time, pat string, fm bool) (string, bool) {
 	pad := func(name string, width int) string {
 		if fm {
 			return name
@@ -232,9 +232,6 @@ func dchField(t time.Time, pat string, fm, interval bool) (string, bool) {
 		return pad(cased(romanMonths[t.Month()-1]), 4), false
 	case "TZ", "tz":
 		name, _ := t.Zone()
-		if interval {
-			name = ""
-		}
 		return cased(name), false
 	case "OF", "TZH", "TZM":
 		_, off := t.Zone()
@@ -542,18 +539,22 @@ func parseDateTime(text, format string, loc *time.Location) (time.Time, error) {
 			p.hour += 12
 		}
 	}
-	outOfRange := fmt.Errorf("SQLSTATE 22008: date/time field value out of range: %q", text)
 	if p.month < 1 || p.month > 12 || p.day < 1 || p.day > 31 || p.hour > 24 || p.minute > 59 || p.sec > 60 {
-		return time.Time{}, outOfRange
+		return time.Time{}, dateOutOfRange(text)
 	}
 	if p.yday > 0 {
 		return time.Date(p.year, 1, p.yday, p.hour, p.minute, p.sec, p.nanos, loc), nil
 	}
 	t := time.Date(p.year, time.Month(p.month), p.day, p.hour, p.minute, p.sec, p.nanos, loc)
 	if t.Day() != p.day {
-		return time.Time{}, outOfRange
+		return time.Time{}, dateOutOfRange(text)
 	}
 	return t, nil
+}
+
+// dateOutOfRange is made only where parsing fails: to_date runs per row.
+func dateOutOfRange(text string) error {
+	return fmt.Errorf("SQLSTATE 22008: date/time field value out of range: %q", text)
 }
 
 // readWord reads a month name (Month, Mon) or AM/PM when the format

@@ -24,7 +24,7 @@ func TestToChar(t *testing.T) {
 		{"J CC RM Y,YYY", "2460375 21 III  2,024"},
 	}
 	for _, tc := range times {
-		if got := toCharTime(ts, tc.format, false); got != tc.want {
+		if got := toCharTime(ts, tc.format); got != tc.want {
 			t.Errorf("to_char(%v, %q) = %q, PostgreSQL: %q", ts, tc.format, got, tc.want)
 		}
 	}

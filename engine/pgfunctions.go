@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sync"
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -105,13 +106,7 @@ func registerPostgresFunctions(ctx context.Context, conn *sql.Conn) error {
 	}
 	text := func(v driver.Value) string { s, _ := v.(string); return s }
 	stamp := func(v driver.Value) time.Time { t, _ := v.(time.Time); return t }
-	zone := func(v driver.Value) (*time.Location, error) {
-		loc, err := time.LoadLocation(text(v))
-		if err != nil {
-			return nil, fmt.Errorf("SQLSTATE 22023: time zone %q not recognized", text(v))
-		}
-		return loc, nil
-	}
+	zone := func(v driver.Value) (*time.Location, error) { return zones.get(text(v)) }
 	functions := map[string]*scalarFunc{
 		// Exact numeric division (numeric / numeric, avg of integers) at
 		// the planner's scale.
@@ -130,14 +125,14 @@ func registerPostgresFunctions(ctx context.Context, conn *sql.Conn) error {
 			return jsonbPretty(text(v[0]))
 		}, varchar),
 		planner.ToCharTimestamp: fn(varchar, func(v []driver.Value) (any, error) {
-			return toCharTime(stamp(v[0]).UTC(), text(v[1]), false), nil
+			return toCharTime(stamp(v[0]).UTC(), text(v[1])), nil
 		}, info(duckdb.TYPE_TIMESTAMP), varchar),
 		planner.ToCharTimestamptz: fn(varchar, func(v []driver.Value) (any, error) {
 			loc, err := zone(v[2])
 			if err != nil {
 				return nil, err
 			}
-			return toCharTime(stamp(v[0]).In(loc), text(v[1]), false), nil
+			return toCharTime(stamp(v[0]).In(loc), text(v[1])), nil
 		}, info(duckdb.TYPE_TIMESTAMP_TZ), varchar, varchar),
 		planner.ToCharNumber: fn(varchar, func(v []driver.Value) (any, error) {
 			return toCharNumber(text(v[0]), text(v[1]))
@@ -180,9 +175,9 @@ func registerPostgresFunctions(ctx context.Context, conn *sql.Conn) error {
 // match when the pattern has none), NULL when nothing matches. Patterns
 // are the engine's (RE2) regular expressions.
 func regexpMatch(s, pattern string) (any, error) {
-	re, err := regexp.Compile(pattern)
+	re, err := patterns.get(pattern)
 	if err != nil {
-		return nil, fmt.Errorf("SQLSTATE 2201B: invalid regular expression: %v", err)
+		return nil, err
 	}
 	m := re.FindStringSubmatchIndex(s)
 	if m == nil {
@@ -200,6 +195,67 @@ func regexpMatch(s, pattern string) (any, error) {
 		out = append(out, s[m[i]:m[i+1]])
 	}
 	return out, nil
+}
+
+// The engine calls a scalar function once per row, nearly always with the
+// same zone name or pattern: loading a zone reads its zoneinfo file and
+// compiling a pattern is costly, so both are remembered, failures too (the
+// same error comes back).
+var (
+	zones = newMemo(memoLimit, func(name string) (*time.Location, error) {
+		loc, err := time.LoadLocation(name)
+		if err != nil {
+			return nil, fmt.Errorf("SQLSTATE 22023: time zone %q not recognized", name)
+		}
+		return loc, nil
+	})
+	patterns = newMemo(memoLimit, func(pattern string) (*regexp.Regexp, error) {
+		re, err := regexp.Compile(pattern)
+		if err != nil {
+			return nil, fmt.Errorf("SQLSTATE 2201B: invalid regular expression: %v", err)
+		}
+		return re, nil
+	})
+)
+
+// memoLimit bounds what a memo keeps: a pattern taken from a column can
+// differ on every row.
+const memoLimit = 256
+
+// memo remembers the results of fn by argument, at most limit of them; when
+// full it starts over. It is safe for concurrent use (DuckDB runs a
+// function on several threads).
+type memo[V any] struct {
+	fn    func(string) (V, error)
+	limit int
+	mu    sync.Mutex
+	known map[string]memoResult[V]
+}
+
+type memoResult[V any] struct {
+	value V
+	err   error
+}
+
+func newMemo[V any](limit int, fn func(string) (V, error)) *memo[V] {
+	return &memo[V]{fn: fn, limit: limit, known: map[string]memoResult[V]{}}
+}
+
+func (m *memo[V]) get(key string) (V, error) {
+	m.mu.Lock()
+	r, ok := m.known[key]
+	m.mu.Unlock()
+	if ok {
+		return r.value, r.err
+	}
+	r.value, r.err = m.fn(key)
+	m.mu.Lock()
+	if len(m.known) >= m.limit {
+		clear(m.known)
+	}
+	m.known[key] = r
+	m.mu.Unlock()
+	return r.value, r.err
 }
 
 const microsPerDay = 24 * 3600 * 1e6

@@ -7,12 +7,15 @@ import (
 	"math/big"
 	"sort"
 	"strings"
+
+	"github.com/pgdynamo/pgdynamo/pgtypes"
 )
 
 // jsonb's text form, as PostgreSQL prints a jsonb value: object keys
 // sorted (shorter first, then bytewise) with the last of duplicates kept,
 // ", " between elements and ": " after keys, numbers as numeric prints
-// them, strings re-escaped; and jsonb_pretty's indented form.
+// them, strings re-escaped as escape_json does (pgtypes.AppendJSONString);
+// and jsonb_pretty's indented form.
 
 // jsonbValue is a parsed jsonb value.
 type jsonbValue struct {
@@ -139,36 +142,6 @@ func numericText(s string) string {
 	return r.FloatString(scale)
 }
 
-// writeJSONString appends s as PostgreSQL's escape_json writes it.
-func writeJSONString(b *bytes.Buffer, s string) {
-	b.WriteByte('"')
-	for _, r := range s {
-		switch r {
-		case '"':
-			b.WriteString(`\"`)
-		case '\\':
-			b.WriteString(`\\`)
-		case '\b':
-			b.WriteString(`\b`)
-		case '\f':
-			b.WriteString(`\f`)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		default:
-			if r < 0x20 {
-				fmt.Fprintf(b, `\u%04x`, r)
-			} else {
-				b.WriteRune(r)
-			}
-		}
-	}
-	b.WriteByte('"')
-}
-
 // write appends v's jsonb text; indent >= 0 writes jsonb_pretty's form at
 // that depth.
 func (v *jsonbValue) write(b *bytes.Buffer, indent int) {
@@ -195,7 +168,7 @@ func (v *jsonbValue) write(b *bytes.Buffer, indent int) {
 				newline(indent + 1)
 			}
 			if v.kind == 'o' {
-				writeJSONString(b, v.keys[i])
+				b.Write(pgtypes.AppendJSONString(b.AvailableBuffer(), v.keys[i]))
 				b.WriteString(": ")
 			}
 			next := -1
@@ -209,7 +182,7 @@ func (v *jsonbValue) write(b *bytes.Buffer, indent int) {
 		}
 		b.WriteByte(close)
 	case 's':
-		writeJSONString(b, v.text)
+		b.Write(pgtypes.AppendJSONString(b.AvailableBuffer(), v.text))
 	case 'z':
 		b.WriteString("null")
 	default:

@@ -215,11 +215,8 @@ func (st *statement) runQuery(ctx context.Context) (wire.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch r := res.(type) {
-	case *queryResult:
-		r.changed = changed
-	case *lookupResult:
-		r.changed = changed
+	if r, ok := res.(interface{ setChanged([][2]string) }); ok {
+		r.setChanged(changed) // both results embed statementRun
 	}
 	if st.described != nil && st.plan.Kind == planner.Query && !sameColumns(st.described, res.Schema()) {
 		res.Close()
@@ -432,17 +429,10 @@ func (s *Session) runQuery(ctx context.Context, p planner.Statement, args []any)
 // runPlanned is runQuery with the DuckDB statement kept for plan index of
 // cached (nil: one prepared for this run only).
 func (s *Session) runPlanned(ctx context.Context, p planner.Statement, args []any, cached *cachedPlan, index int) (wire.Result, error) {
-	s.settleActive()
-	var cancel context.CancelFunc
-	if d := s.settings.statementTimeout(); d > 0 {
-		ctx, cancel = context.WithTimeout(ctx, d)
-	} else {
-		ctx, cancel = context.WithCancel(ctx)
-	}
-	qs := newQueryState(ctx, p, args)
-	qs.pushdownOff = s.settings.pushdownOff()
+	run := s.startStatement(ctx, p, args, s.settings.pushdownOff())
+	ctx, qs := run.ctx, run.qs
 	s.engine.running.Store(p.ID, qs)
-	r := &queryResult{ctx: ctx, cancel: cancel, qs: qs, engine: s.engine, id: p.ID, source: textOf(p)}
+	r := &queryResult{statementRun: run, engine: s.engine, id: p.ID, source: textOf(p)}
 
 	err := s.conn.Raw(func(dc any) error {
 		conn, ok := dc.(*duckdb.Conn)
@@ -475,6 +465,38 @@ func (s *Session) runPlanned(ctx context.Context, p planner.Statement, args []an
 	}
 	s.active = r
 	return r, nil
+}
+
+// statementRun is a statement started on the connection, as both kinds of
+// result (queryResult, lookupResult) carry it: its context, ended by the
+// client, a disconnect or statement_timeout; the state its reads share; and
+// the reported settings its set_config() calls changed.
+type statementRun struct {
+	ctx     context.Context
+	cancel  context.CancelFunc
+	qs      *queryState
+	changed [][2]string
+}
+
+func (r *statementRun) Notices() []*pgerror.Error { return r.qs.noticesOnce() }
+
+func (r *statementRun) Changed() [][2]string { return r.changed }
+
+func (r *statementRun) setChanged(changed [][2]string) { r.changed = changed }
+
+// startStatement frees the connection (settleActive) and starts p's run:
+// its context under statement_timeout, and its state with pushdownOff.
+func (s *Session) startStatement(ctx context.Context, p planner.Statement, args []any, pushdownOff bool) statementRun {
+	s.settleActive()
+	var cancel context.CancelFunc
+	if d := s.settings.statementTimeout(); d > 0 {
+		ctx, cancel = context.WithTimeout(ctx, d)
+	} else {
+		ctx, cancel = context.WithCancel(ctx)
+	}
+	qs := newQueryState(ctx, p, args)
+	qs.pushdownOff = pushdownOff
+	return statementRun{ctx: ctx, cancel: cancel, qs: qs}
 }
 
 // duckStatement returns the DuckDB statement of plan index of cached,
@@ -562,9 +584,7 @@ func resultSchema(stmt *duckdb.Stmt) (*arrow.Schema, []duckdb.TypeInfo, error) {
 
 // queryResult streams a DuckDB result as Arrow batches.
 type queryResult struct {
-	ctx    context.Context
-	cancel context.CancelFunc
-	qs     *queryState
+	statementRun
 	engine *Engine
 	id     string
 	// source is the client's SQL, where error positions point.
@@ -583,10 +603,6 @@ type queryResult struct {
 	interruptDone chan struct{}
 	closed        bool
 	exhausted     bool
-
-	// changed are the reported settings the statement's set_config()
-	// calls changed.
-	changed [][2]string
 
 	// buffered holds the rest of the result once materialize has run; err
 	// is what reading it ended with.
@@ -726,10 +742,6 @@ func (r *queryResult) releaseDuck() error {
 	}
 	return err
 }
-
-func (r *queryResult) Notices() []*pgerror.Error { return r.qs.noticesOnce() }
-
-func (r *queryResult) Changed() [][2]string { return r.changed }
 
 // Close ends the query: the DuckDB result and statement are released, the
 // interrupt watcher stops and every scan the query opened is closed, which

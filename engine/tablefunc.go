@@ -59,6 +59,14 @@ func (qs *queryState) addRows(id string, ds *catalog.Dataset, rows arrow.RecordB
 	return ref
 }
 
+// addReader makes rd one of the statement's reads, closed with it and
+// counted in its notices.
+func (qs *queryState) addReader(rd *scan.Reader) {
+	qs.mu.Lock()
+	qs.readers = append(qs.readers, rd)
+	qs.mu.Unlock()
+}
+
 // releaseRows releases the rows addRows kept.
 func (qs *queryState) releaseRows() {
 	qs.mu.Lock()
@@ -159,7 +167,7 @@ func (e *Engine) registerScanFunction(ctx context.Context, conn *sql.Conn) error
 			if isRows {
 				return newRowsSource(ds, rows)
 			}
-			return e.newScanSource(qs, ds, qs.scans[ref])
+			return e.newScanSource(qs, ds, qs.scans[ref], ref[:cut])
 		},
 	}
 	if err := duckdb.RegisterTableUDF(conn, planner.ScanFunction, fn); err != nil {
@@ -182,7 +190,6 @@ type scanSource struct {
 	engine  *Engine
 	qs      *queryState
 	spec    readplan.Spec // what the reference's read may use
-	ctx     context.Context
 	dataset *catalog.Dataset
 	columns []duckdb.ColumnInfo
 	// statement is the ID the running statement registers under (Init).
@@ -195,13 +202,12 @@ type scanSource struct {
 	done    bool
 }
 
-func (e *Engine) newScanSource(qs *queryState, ds *catalog.Dataset, ref planner.ScanRef) (*scanSource, error) {
+func (e *Engine) newScanSource(qs *queryState, ds *catalog.Dataset, ref planner.ScanRef, statement string) (*scanSource, error) {
 	cols, err := columnInfos(ds)
 	if err != nil {
 		return nil, err
 	}
-	return &scanSource{engine: e, qs: qs, ctx: qs.ctx, dataset: ds, columns: cols, spec: ref.Read,
-		statement: ref.ID[:max(strings.LastIndex(ref.ID, "/"), 0)]}, nil
+	return &scanSource{engine: e, qs: qs, dataset: ds, columns: cols, spec: ref.Read, statement: statement}, nil
 }
 
 func (s *scanSource) ColumnInfos() []duckdb.ColumnInfo { return s.columns }
@@ -228,20 +234,11 @@ func (s *scanSource) open(chunk duckdb.DataChunk) error {
 	if err != nil {
 		return err
 	}
-	s.reader, err = scan.Open(s.ctx, s.dataset.Client, d.Request, d.Columns, scan.Options{
-		Concurrency: s.engine.cfg.ScanConcurrency,
-		Region:      s.dataset.Region,
-		Dataset:     s.dataset.QualifiedName(),
-		Budget:      s.engine.Budget(s.dataset),
-		ItemsRead:   s.qs.itemCounter(s.dataset),
-		Log:         s.engine.log,
-	})
+	s.reader, err = scan.Open(s.qs.ctx, s.dataset.Client, d.Request, d.Columns, s.engine.scanOptions(s.dataset, s.qs))
 	if err != nil {
 		return err
 	}
-	s.qs.mu.Lock()
-	s.qs.readers = append(s.qs.readers, s.reader)
-	s.qs.mu.Unlock()
+	s.qs.addReader(s.reader)
 	// Map the read's columns (the asked ones and perhaps a few more the
 	// planner found) back to their chunk positions.
 	s.writers = make([]columnWriter, len(all))

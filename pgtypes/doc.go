@@ -80,7 +80,8 @@
 // catalog or anything else of pgdynamo's. wire calls it to describe columns
 // (Types, Formats) and to write DataRows (Bind, AppendDataRow) and COPY data
 // (CopyEncoder); the planner resolves CopyOptions; catalogs call
-// TypeByOID, ArrayTypeOf and All for pg_type rows.
+// TypeByOID, ArrayTypeOf and All for pg_type rows; the engine's functions
+// print floats and JSON strings with AppendFloatText and AppendJSONString.
 //
 // # Known debts
 //

@@ -7,10 +7,10 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 )
 
-// appendJSONString appends s as a JSON string the way PostgreSQL's
+// AppendJSONString appends s as a JSON string the way PostgreSQL's
 // escape_json does: \" \\ \b \f \n \r \t, other control characters as
 // \u00XX, every other byte as is (no escaping of '/' or non-ASCII).
-func appendJSONString[S string | []byte](b []byte, s S) []byte {
+func AppendJSONString[S string | []byte](b []byte, s S) []byte {
 	b = append(b, '"')
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -54,7 +54,7 @@ func planStruct(t *arrow.StructType, o Options) (codec, error) {
 		if err != nil {
 			return nil, fmt.Errorf("struct field %q: %w", f.Name, err)
 		}
-		c.keys = append(c.keys, append(appendJSONString(nil, f.Name), ':'))
+		c.keys = append(c.keys, append(AppendJSONString(nil, f.Name), ':'))
 		c.fields = append(c.fields, fc)
 	}
 	return c, nil
@@ -165,7 +165,7 @@ func (v *mapValues) json(w *writer, i int) {
 		s := len(w.buf)
 		v.keys.text(w, j)
 		w.scratch = append(w.scratch[:0], w.buf[s:]...)
-		w.buf = appendJSONString(w.buf[:s], w.scratch)
+		w.buf = AppendJSONString(w.buf[:s], w.scratch)
 		w.buf = append(w.buf, ':')
 		if v.items.isNull(j) {
 			w.buf = append(w.buf, "null"...)

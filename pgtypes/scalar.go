@@ -108,7 +108,7 @@ func textCodec() codec {
 		typ:    mustType(TextOID),
 		text:   raw,
 		binary: raw,
-		json:   func(w *writer, v string) { w.buf = appendJSONString(w.buf, v) },
+		json:   func(w *writer, v string) { w.buf = AppendJSONString(w.buf, v) },
 	}
 }
 
