@@ -14,13 +14,9 @@ import (
 // handler of functionRewrites, else a cast of the result to PostgreSQL's
 // result type.
 func (r *nameResolver) funcCall(n *pg.Node, call *pg.FuncCall, sc *nameScope, outputs map[string]bool) (string, error) {
-	args := make([]string, len(call.Args))
-	for i, a := range call.Args {
-		t, err := r.expr(a, sc, outputs)
-		if err != nil {
-			return "", err
-		}
-		args[i] = t
+	args, err := r.types(call.Args, sc, outputs)
+	if err != nil {
+		return "", err
 	}
 	for _, extra := range []*pg.Node{call.AggFilter} {
 		if _, err := r.expr(extra, sc, outputs); err != nil {
@@ -47,11 +43,9 @@ func (r *nameResolver) funcCall(n *pg.Node, call *pg.FuncCall, sc *nameScope, ou
 		return "", nil
 	}
 	r.rw.signature(name, args)
-	f, result, ok := resolveFunction(name, args)
-	if ok {
-		if err := r.castUnknownArgs(call.Args, args, f); err != nil {
-			return "", err
-		}
+	f, result, ok, err := r.resolveCall(name, call.Args, args)
+	if err != nil {
+		return "", err
 	}
 	// TRIM(...), SUBSTRING(... FROM ...) and the like deparse back to
 	// their syntax, which the engine parses: their names stay.
@@ -421,6 +415,18 @@ func micros(us *pg.Node, scale int) *pg.Node {
 // a string (generate_series(..., '1 day')) or read it its own way.
 func literalTarget(t string) bool {
 	return engineTypes[t] || t == "numeric" || t == "json"
+}
+
+// resolveCall chooses the pg_proc signature of name for the argument
+// types args (ok false when none accepts them) and casts the untyped
+// string constants among the argument nodes to its parameter types, as
+// PostgreSQL does, updating args.
+func (r *nameResolver) resolveCall(name string, nodes []*pg.Node, args []string) (f FunctionType, result string, ok bool, err error) {
+	f, result, ok = resolveFunction(name, args)
+	if ok {
+		err = r.castUnknownArgs(nodes, args, f)
+	}
+	return f, result, ok, err
 }
 
 // castUnknownArgs casts the untyped string constants among args to the

@@ -214,13 +214,9 @@ func (r *nameResolver) valuesLists(lists []*pg.Node, parent *nameScope) ([]colum
 		if !ok {
 			continue
 		}
-		ts := make([]string, len(row.List.Items))
-		for i, item := range row.List.Items {
-			t, err := r.expr(item, parent, nil)
-			if err != nil {
-				return nil, err
-			}
-			ts[i] = t
+		ts, err := r.types(row.List.Items, parent, nil)
+		if err != nil {
+			return nil, err
 		}
 		types = append(types, ts)
 	}

@@ -141,14 +141,23 @@ func (r *nameResolver) children(n *pg.Node, sc *nameScope, outputs map[string]bo
 	return err
 }
 
-func (r *nameResolver) common(args []*pg.Node, sc *nameScope, outputs map[string]bool) (string, error) {
-	types := make([]string, len(args))
-	for i, a := range args {
-		t, err := r.expr(a, sc, outputs)
+// types resolves the expressions nodes and returns their types.
+func (r *nameResolver) types(nodes []*pg.Node, sc *nameScope, outputs map[string]bool) ([]string, error) {
+	types := make([]string, len(nodes))
+	for i, n := range nodes {
+		t, err := r.expr(n, sc, outputs)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		types[i] = t
+	}
+	return types, nil
+}
+
+func (r *nameResolver) common(args []*pg.Node, sc *nameScope, outputs map[string]bool) (string, error) {
+	types, err := r.types(args, sc, outputs)
+	if err != nil {
+		return "", err
 	}
 	return commonType(types), nil
 }

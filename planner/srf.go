@@ -67,23 +67,17 @@ func (c *callSite) selectListSRF() bool {
 // arguments; it returns the function's (first column's) type and its
 // arguments' types.
 func (r *nameResolver) fromFunction(fc *pg.FuncCall, sc *nameScope) (string, []string, error) {
-	args := make([]string, len(fc.Args))
-	for i, a := range fc.Args {
-		t, err := r.expr(a, sc, nil)
-		if err != nil {
-			return "", nil, err
-		}
-		args[i] = t
+	args, err := r.types(fc.Args, sc, nil)
+	if err != nil {
+		return "", nil, err
 	}
 	name, ok := builtinName(fc.Funcname)
 	if !ok {
 		return "", args, nil
 	}
-	f, result, ok := resolveFunction(name, args)
-	if ok {
-		if err := r.castUnknownArgs(fc.Args, args, f); err != nil {
-			return "", nil, err
-		}
+	_, result, _, err := r.resolveCall(name, fc.Args, args)
+	if err != nil {
+		return "", nil, err
 	}
 	return result, args, nil
 }
