@@ -124,6 +124,20 @@ func systemSchema(schema string) bool {
 	return schema == catalog.PGCatalog || schema == catalog.InformationSchema || schema == catalog.SystemSchema
 }
 
+// visibleSystemRelation is the system relation a FROM reference names:
+// an unqualified name is looked up in pg_catalog, which PostgreSQL's
+// search path implicitly starts with. ok is false for another schema's
+// name and for the shim's internal relations, which clients cannot see.
+func visibleSystemRelation(schema, name string) (*catalog.SystemRelation, bool) {
+	if schema == "" {
+		schema = catalog.PGCatalog
+	} else if !systemSchema(schema) {
+		return nil, false
+	}
+	rel, ok := catalog.LookupSystemRelation(schema, name)
+	return rel, ok && !rel.Internal
+}
+
 func strNodes(parts ...string) []*pg.Node {
 	out := make([]*pg.Node, len(parts))
 	for i, p := range parts {
@@ -225,15 +239,11 @@ func catalogRelations(rw *rewrite, stmt *pg.RawStmt) error {
 			if r.Catalogname != "" || r.Schemaname == "" && rw.ctes[r.Relname] {
 				return false
 			}
-			schema := r.Schemaname
-			if schema == "" {
-				schema = catalog.PGCatalog
-			} else if !systemSchema(schema) {
-				return false
-			}
-			rel, ok := catalog.LookupSystemRelation(schema, r.Relname)
-			if !ok || rel.Internal {
-				if r.Schemaname != "" {
+			rel, ok := visibleSystemRelation(r.Schemaname, r.Relname)
+			if !ok {
+				// Unqualified, it may be a dataset's name; another
+				// schema's is not the shim's to answer.
+				if systemSchema(r.Schemaname) {
 					err = &pgerror.Error{Code: pgerror.UndefinedTable,
 						Message:  fmt.Sprintf("relation %q does not exist", r.Schemaname+"."+r.Relname),
 						Position: rw.position(r.Location)}

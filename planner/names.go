@@ -6,7 +6,6 @@ import (
 
 	pg "github.com/pganalyze/pg_query_go/v5"
 
-	"github.com/pgdynamo/pgdynamo/catalog"
 	"github.com/pgdynamo/pgdynamo/pgerror"
 	"github.com/pgdynamo/pgdynamo/pgtypes"
 )
@@ -373,23 +372,14 @@ func (r *nameResolver) relation(rv *pg.RangeVar) *fromItem {
 			return item
 		}
 	}
-	schema := rv.Schemaname
-	if schema == "" || systemSchema(schema) {
-		lookIn := schema
-		if lookIn == "" {
-			// pg_catalog is searched first, as PostgreSQL's search path
-			// implicitly starts with it.
-			lookIn = catalog.PGCatalog
+	if rel, ok := visibleSystemRelation(rv.Schemaname, rv.Relname); ok {
+		item.schema = rel.Schema
+		cols := make([]column, len(rel.Columns))
+		for i, c := range rel.Columns {
+			cols[i] = column{name: c.Name, typ: pgTypeName(c.Type)}
 		}
-		if rel, ok := catalog.LookupSystemRelation(lookIn, rv.Relname); ok && !rel.Internal {
-			item.schema = lookIn
-			cols := make([]column, len(rel.Columns))
-			for i, c := range rel.Columns {
-				cols[i] = column{name: c.Name, typ: pgTypeName(c.Type)}
-			}
-			alias(cols)
-			return item
-		}
+		alias(cols)
+		return item
 	}
 	if ds, ok := r.rw.catalog.Lookup(rv.Schemaname, rv.Relname); ok {
 		item.schema = ds.Schema
