@@ -419,8 +419,8 @@ var setReturningColumns = map[string][]column{
 // list, else the one column PostgreSQL names after the alias or function.
 func (r *nameResolver) functionItem(n *pg.Node, rf *pg.RangeFunction, sc *nameScope) (*fromItem, error) {
 	item := &fromItem{}
-	var fname, ftype string
-	var fargs []string
+	var fname string
+	var only *callSite // the call when rf has one function
 	for _, f := range rf.Functions {
 		l, ok := f.Node.(*pg.Node_List)
 		if !ok || len(l.List.Items) == 0 {
@@ -430,12 +430,12 @@ func (r *nameResolver) functionItem(n *pg.Node, rf *pg.RangeFunction, sc *nameSc
 		if !ok {
 			continue
 		}
-		t, args, err := r.fromFunction(call.FuncCall, sc)
+		c, err := r.fromFunction(l.List.Items[0], call.FuncCall, sc)
 		if err != nil {
 			return nil, err
 		}
 		if len(rf.Functions) == 1 {
-			fname, ftype, fargs = lastString(call.FuncCall.Funcname), t, args
+			fname, only = lastString(call.FuncCall.Funcname), c
 		}
 	}
 	item.refname = fname
@@ -446,7 +446,7 @@ func (r *nameResolver) functionItem(n *pg.Node, rf *pg.RangeFunction, sc *nameSc
 	if known, ok := setReturningColumns[fname]; ok {
 		cols = known
 	} else if fname != "" && !rf.IsRowsfrom {
-		cols = []column{{name: fname, typ: ftype}}
+		cols = []column{{name: fname, typ: only.result}}
 	}
 	if a := rf.Alias; a != nil {
 		item.refname, item.aliased = a.Aliasname, true
@@ -461,7 +461,7 @@ func (r *nameResolver) functionItem(n *pg.Node, rf *pg.RangeFunction, sc *nameSc
 	}
 	item.columns, item.known = cols, cols != nil && fname != ""
 	if item.known {
-		r.tableFunction(n, rf, item, fargs)
+		r.tableFunction(n, rf, item, only)
 	}
 	return item, nil
 }
