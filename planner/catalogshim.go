@@ -181,19 +181,14 @@ func catalogFunctionScans(_ *rewrite, stmt *pg.RawStmt) error {
 		if len(r.Functions) != 1 || r.IsRowsfrom || r.Ordinality {
 			return true
 		}
-		list, ok := r.Functions[0].Node.(*pg.Node_List)
-		if !ok || len(list.List.Items) == 0 {
-			return true
-		}
-		call, ok := list.List.Items[0].Node.(*pg.Node_FuncCall)
+		callNode, call, ok := rangeFunctionCall(r.Functions[0])
 		if !ok {
 			return true
 		}
-		parts := stringsOf(call.FuncCall.Funcname)
-		if len(parts) == 0 || len(parts) > 2 || len(parts) == 2 && parts[0] != catalog.PGCatalog {
+		bare, ok := builtinName(call.Funcname)
+		if !ok {
 			return true
 		}
-		bare := parts[len(parts)-1]
 		switch {
 		case scalarFunctionsInFrom[bare]:
 			alias := r.Alias
@@ -206,13 +201,13 @@ func catalogFunctionScans(_ *rewrite, stmt *pg.RawStmt) error {
 			} else {
 				alias.Colnames = strNodes(col)
 			}
-			sel := &pg.SelectStmt{TargetList: []*pg.Node{pg.MakeResTargetNodeWithNameAndVal(col, list.List.Items[0], -1)}}
+			sel := &pg.SelectStmt{TargetList: []*pg.Node{pg.MakeResTargetNodeWithNameAndVal(col, callNode, -1)}}
 			n.Node = &pg.Node_RangeSubselect{RangeSubselect: &pg.RangeSubselect{
 				Lateral:  true,
 				Subquery: &pg.Node{Node: &pg.Node_SelectStmt{SelectStmt: sel}},
 				Alias:    alias,
 			}}
-		case singleColumnFunctions[bare] && (bare != "unnest" || len(call.FuncCall.Args) == 1):
+		case singleColumnFunctions[bare] && (bare != "unnest" || len(call.Args) == 1):
 			if r.Alias != nil && len(r.Alias.Colnames) == 0 {
 				r.Alias.Colnames = strNodes(r.Alias.Aliasname)
 			}

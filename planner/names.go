@@ -415,6 +415,22 @@ var setReturningColumns = map[string][]column{
 	"json_array_elements_text": {{"value", "text"}}, "jsonb_array_elements_text": {{"value", "text"}},
 }
 
+// rangeFunctionCall is the call one of a RangeFunction's functions makes
+// (a list of the call and its column definitions) and the call's node;
+// ok is false for another expression there (FROM CAST(...),
+// COALESCE(...)).
+func rangeFunctionCall(f *pg.Node) (*pg.Node, *pg.FuncCall, bool) {
+	l, ok := f.Node.(*pg.Node_List)
+	if !ok || len(l.List.Items) == 0 {
+		return nil, nil, false
+	}
+	call, ok := l.List.Items[0].Node.(*pg.Node_FuncCall)
+	if !ok {
+		return nil, nil, false
+	}
+	return l.List.Items[0], call.FuncCall, true
+}
+
 // functionItem is the item of a function in FROM: columns from its alias
 // list, else the one column PostgreSQL names after the alias or function.
 func (r *nameResolver) functionItem(n *pg.Node, rf *pg.RangeFunction, sc *nameScope) (*fromItem, error) {
@@ -422,20 +438,16 @@ func (r *nameResolver) functionItem(n *pg.Node, rf *pg.RangeFunction, sc *nameSc
 	var fname string
 	var only *callSite // the call when rf has one function
 	for _, f := range rf.Functions {
-		l, ok := f.Node.(*pg.Node_List)
-		if !ok || len(l.List.Items) == 0 {
-			continue
-		}
-		call, ok := l.List.Items[0].Node.(*pg.Node_FuncCall)
+		cn, call, ok := rangeFunctionCall(f)
 		if !ok {
 			continue
 		}
-		c, err := r.fromFunction(l.List.Items[0], call.FuncCall, sc)
+		c, err := r.fromFunction(cn, call, sc)
 		if err != nil {
 			return nil, err
 		}
 		if len(rf.Functions) == 1 {
-			fname, only = lastString(call.FuncCall.Funcname), c
+			fname, only = lastString(call.Funcname), c
 		}
 	}
 	item.refname = fname

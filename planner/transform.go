@@ -188,22 +188,18 @@ func checkTableFunctions(rw *rewrite, stmt *pg.RawStmt) error {
 			return err == nil
 		}
 		for _, item := range rf.RangeFunction.Functions {
-			list, ok := item.Node.(*pg.Node_List)
-			if !ok || len(list.List.Items) == 0 {
-				continue
-			}
-			call, ok := list.List.Items[0].Node.(*pg.Node_FuncCall)
+			_, call, ok := rangeFunctionCall(item)
 			if !ok {
 				continue
 			}
-			name := funcName(call.FuncCall.Funcname)
+			name := funcName(call.Funcname)
 			bare := strings.TrimPrefix(name, "pg_catalog.")
 			if !allowedTableFunctions[bare] {
 				err = &pgerror.Error{
 					Code:     pgerror.InsufficientPrivilege,
 					Message:  fmt.Sprintf("table function %s is not allowed", name),
 					Hint:     "pgdynamo only reads its datasets; FROM may use unnest, generate_series and range",
-					Position: rw.position(call.FuncCall.Location),
+					Position: rw.position(call.Location),
 				}
 				return false
 			}
