@@ -167,7 +167,7 @@ func init() {
 			sum := castNodeTo(c.with("sum", x), "text")
 			squares := castNodeTo(c.with("sum", binary("*", x, x)), "text")
 			count := castNodeTo(c.with("count", c.arg(0)), "text")
-			c.replace(castNode(call(NumericVariance, sum, squares, count, boolConst(sample), boolConst(stddev)),
+			c.replace(castNode(call(NumericVariance, sum, squares, count, constNode(sample), constNode(stddev)),
 				decimalType(38, NumericScale)))
 			return "numeric", true
 		}
@@ -213,8 +213,7 @@ func init() {
 	}
 	functionRewrites["bit_length"] = func(c *callSite) (string, bool) {
 		if len(c.args) == 1 && (typeCategory(c.args[0]) == 'S' || c.args[0] == "unknown") {
-			bits := &pg.Node{Node: &pg.Node_AExpr{AExpr: &pg.A_Expr{Kind: pg.A_Expr_Kind_AEXPR_OP, Name: strNodes("*"),
-				Lexpr: c.with("strlen", castNodeTo(c.arg(0), "text")), Rexpr: pg.MakeAConstIntNode(8, -1), Location: -1}}}
+			bits := binary("*", c.with("strlen", castNodeTo(c.arg(0), "text")), pg.MakeAConstIntNode(8, -1))
 			c.replace(castNodeTo(bits, "int4"))
 			return "int4", true
 		}
@@ -405,9 +404,8 @@ func micros(us *pg.Node, scale int) *pg.Node {
 	if scale == 3 {
 		factor = "0.001"
 	}
-	return &pg.Node{Node: &pg.Node_AExpr{AExpr: &pg.A_Expr{Kind: pg.A_Expr_Kind_AEXPR_OP, Name: strNodes("*"),
-		Lexpr: castNode(us, decimalType(38, 0)), Rexpr: &pg.Node{Node: &pg.Node_AConst{AConst: &pg.A_Const{
-			Val: &pg.A_Const_Fval{Fval: &pg.Float{Fval: factor}}, Location: -1}}}, Location: -1}}}
+	return binary("*", castNode(us, decimalType(38, 0)), &pg.Node{Node: &pg.Node_AConst{AConst: &pg.A_Const{
+		Val: &pg.A_Const_Fval{Fval: &pg.Float{Fval: factor}}, Location: -1}}})
 }
 
 // literalTargets are the parameter types an untyped string constant is
@@ -472,8 +470,4 @@ func (r *nameResolver) timeZone() string {
 		}
 	}
 	return "UTC"
-}
-
-func boolConst(b bool) *pg.Node {
-	return &pg.Node{Node: &pg.Node_AConst{AConst: &pg.A_Const{Val: &pg.A_Const_Boolval{Boolval: &pg.Boolean{Boolval: b}}, Location: -1}}}
 }
