@@ -352,15 +352,11 @@ func (c *callSite) extract(result string) (string, bool) {
 	if len(c.args) != 2 {
 		return "", false
 	}
-	k, ok := c.arg(0).GetNode().(*pg.Node_AConst)
+	field, ok := stringConst(c.arg(0))
 	if !ok {
 		return "", false
 	}
-	sv, ok := k.AConst.Val.(*pg.A_Const_Sval)
-	if !ok {
-		return "", false
-	}
-	field, typ := strings.ToLower(sv.Sval.Sval), c.args[1]
+	field, typ := strings.ToLower(field), c.args[1]
 	switch field {
 	case "seconds":
 		field = "second"
@@ -448,14 +444,10 @@ func (r *nameResolver) castUnknownArgs(nodes []*pg.Node, types []string, f Funct
 
 // castLiteral casts n, when it is a string constant, to t.
 func (r *nameResolver) castLiteral(n *pg.Node, t string) error {
-	c, ok := n.GetNode().(*pg.Node_AConst)
-	if !ok || !literalTarget(t) {
+	if !literalTarget(t) || !isStringConst(n) {
 		return nil
 	}
-	if _, ok := c.AConst.Val.(*pg.A_Const_Sval); !ok {
-		return nil
-	}
-	if err := r.checkLiteral(c.AConst, t); err != nil {
+	if err := r.checkLiteral(n.GetAConst(), t); err != nil {
 		return err
 	}
 	n.Node = castNodeTo(n, t).Node
@@ -464,10 +456,8 @@ func (r *nameResolver) castLiteral(n *pg.Node, t string) error {
 
 // timeZone is the session's TimeZone, where timestamptz values print.
 func (r *nameResolver) timeZone() string {
-	for _, s := range r.rw.session().Settings {
-		if strings.EqualFold(s.Name, "TimeZone") {
-			return s.Value
-		}
+	if s, ok := r.rw.session().Lookup("TimeZone"); ok {
+		return s.Value
 	}
 	return "UTC"
 }

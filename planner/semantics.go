@@ -295,10 +295,6 @@ func literalScale(n *pg.Node, from string) (int, bool) {
 	return 0, true
 }
 
-// integerInput are the integer types whose input a string constant must
-// match exactly: the engine would round '1.5' to 2.
-var integerInput = map[string]string{"int2": "smallint", "int4": "integer", "int8": "bigint"}
-
 // checkLiteral refuses a string constant PostgreSQL's input function
 // would refuse where the engine reads it differently.
 func (r *nameResolver) checkLiteral(c *pg.A_Const, to string) error {
@@ -306,8 +302,9 @@ func (r *nameResolver) checkLiteral(c *pg.A_Const, to string) error {
 	if !ok {
 		return nil
 	}
-	name, ok := integerInput[to]
-	if !ok {
+	// An integer's input must match exactly: the engine would round '1.5'
+	// to 2.
+	if !isInteger(to) {
 		return nil
 	}
 	text := strings.TrimSpace(sv.Sval.Sval)
@@ -316,7 +313,7 @@ func (r *nameResolver) checkLiteral(c *pg.A_Const, to string) error {
 		return nil
 	}
 	return &pgerror.Error{Code: pgerror.InvalidTextRepresentation, Position: r.rw.position(c.Location),
-		Message: fmt.Sprintf("invalid input syntax for type %s: %q", name, sv.Sval.Sval)}
+		Message: fmt.Sprintf("invalid input syntax for type %s: %q", typeDisplayName(to), sv.Sval.Sval)}
 }
 
 // --- operators ---
