@@ -18,23 +18,14 @@ func (r *nameResolver) funcCall(n *pg.Node, call *pg.FuncCall, sc *nameScope, ou
 	if err != nil {
 		return "", err
 	}
-	for _, extra := range []*pg.Node{call.AggFilter} {
-		if _, err := r.expr(extra, sc, outputs); err != nil {
-			return "", err
-		}
+	if _, err := r.expr(call.AggFilter, sc, outputs); err != nil {
+		return "", err
 	}
 	if err := r.exprs(call.AggOrder, sc, outputs); err != nil {
 		return "", err
 	}
 	if call.Over != nil {
-		var err error
-		walk(call.Over.ProtoReflect(), func(c *pg.Node) bool {
-			if err == nil {
-				_, err = r.expr(c, sc, outputs)
-			}
-			return false
-		})
-		if err != nil {
+		if err := r.children(call.Over, sc, outputs); err != nil {
 			return "", err
 		}
 	}

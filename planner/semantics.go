@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v5"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/pgdynamo/pgdynamo/pgerror"
 )
@@ -129,10 +130,11 @@ func (r *nameResolver) expr(n *pg.Node, sc *nameScope, outputs map[string]bool) 
 	return "", r.children(n, sc, outputs)
 }
 
-// children resolves every expression directly below n.
-func (r *nameResolver) children(n *pg.Node, sc *nameScope, outputs map[string]bool) error {
+// children resolves every expression directly below m: a node's, or a
+// window definition's (OVER).
+func (r *nameResolver) children(m proto.Message, sc *nameScope, outputs map[string]bool) error {
 	var err error
-	walk(n.ProtoReflect(), func(c *pg.Node) bool {
+	walk(m.ProtoReflect(), func(c *pg.Node) bool {
 		if err == nil {
 			_, err = r.expr(c, sc, outputs)
 		}

@@ -48,19 +48,18 @@ func jsonElements(extract string) func(c *callSite) *pg.Node {
 }
 
 // selectListSRF rewrites a set-returning call in the select list to
-// unnest() of its list form; false when there is none (unnest itself is
-// the engine's).
-func (c *callSite) selectListSRF() bool {
+// unnest() of its list form; it leaves one without (unnest itself is the
+// engine's).
+func (c *callSite) selectListSRF() {
 	list, ok := srfLists[c.name]
 	if !ok || len(c.call.Args) == 0 {
-		return false
+		return
 	}
 	rows := call("unnest", list(c))
 	if engineTypes[c.result] {
 		rows = castNodeTo(rows, c.result)
 	}
 	c.replace(rows)
-	return true
 }
 
 // fromFunction types a function called in FROM and resolves its
