@@ -507,14 +507,14 @@ func (r *nameResolver) targetList(targets []*pg.Node, sc *nameScope) ([]column, 
 			}
 			continue
 		}
+		before, _ := figureColname(rt.ResTarget.Val)
 		name := rt.ResTarget.Name
 		if name == "" {
-			name, _ = figureColname(rt.ResTarget.Val)
+			name = before
 			if name == "" {
 				name = "?column?"
 			}
 		}
-		before, _ := figureColname(rt.ResTarget.Val)
 		typ, err := r.expr(rt.ResTarget.Val, sc, nil)
 		if err != nil {
 			return nil, err

@@ -297,6 +297,10 @@ func literalScale(n *pg.Node, from string) (int, bool) {
 	return 0, true
 }
 
+// unaryOperatorFunctions are the engine's functions for PostgreSQL's
+// prefix operators it lacks.
+var unaryOperatorFunctions = map[string]string{"|/": "sqrt", "||/": "cbrt", "@": "abs"}
+
 // checkLiteral refuses a string constant PostgreSQL's input function
 // would refuse where the engine reads it differently.
 func (r *nameResolver) checkLiteral(c *pg.A_Const, to string) error {
@@ -360,10 +364,9 @@ func (r *nameResolver) aExpr(n *pg.Node, e *pg.A_Expr, sc *nameScope, outputs ma
 		}
 	}
 	t := operatorType(op, l, rt)
-	unary := map[string]string{"|/": "sqrt", "||/": "cbrt", "@": "abs"}
 	switch {
-	case e.Lexpr == nil && unary[op] != "":
-		n.Node = call(unary[op], e.Rexpr).Node
+	case e.Lexpr == nil && unaryOperatorFunctions[op] != "":
+		n.Node = call(unaryOperatorFunctions[op], e.Rexpr).Node
 	case op == "#" && e.Lexpr != nil:
 		// Bitwise XOR: the engine's xor().
 		n.Node = &pg.Node_FuncCall{FuncCall: &pg.FuncCall{Funcname: strNodes("xor"), Args: []*pg.Node{e.Lexpr, e.Rexpr}, Location: e.Location}}

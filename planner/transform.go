@@ -56,6 +56,9 @@ func (rw *rewrite) columnOf(name, table string) {
 // signature records a call of name with args' types for error messages;
 // a call with an argument of unknown type is not recorded.
 func (rw *rewrite) signature(name string, args []string) {
+	if _, seen := rw.signatures[name]; seen {
+		return
+	}
 	names := make([]string, len(args))
 	for i, a := range args {
 		if a == "" {
@@ -66,9 +69,7 @@ func (rw *rewrite) signature(name string, args []string) {
 	if rw.signatures == nil {
 		rw.signatures = map[string]string{}
 	}
-	if _, seen := rw.signatures[name]; !seen {
-		rw.signatures[name] = name + "(" + strings.Join(names, ", ") + ")"
-	}
+	rw.signatures[name] = name + "(" + strings.Join(names, ", ") + ")"
 }
 
 // Transform is one named, tested rewrite of a statement's AST.
