@@ -124,6 +124,20 @@ func systemSchema(schema string) bool {
 	return schema == catalog.PGCatalog || schema == catalog.InformationSchema || schema == catalog.SystemSchema
 }
 
+// visibleSystemRelation is the system relation a FROM reference names:
+// an unqualified name is looked up in pg_catalog, which PostgreSQL's
+// search path implicitly starts with. ok is false for another schema's
+// name and for the shim's internal relations, which clients cannot see.
+func visibleSystemRelation(schema, name string) (*catalog.SystemRelation, bool) {
+	if schema == "" {
+		schema = catalog.PGCatalog
+	} else if !systemSchema(schema) {
+		return nil, false
+	}
+	rel, ok := catalog.LookupSystemRelation(schema, name)
+	return rel, ok && !rel.Internal
+}
+
 func strNodes(parts ...string) []*pg.Node {
 	out := make([]*pg.Node, len(parts))
 	for i, p := range parts {
@@ -167,19 +181,14 @@ func catalogFunctionScans(_ *rewrite, stmt *pg.RawStmt) error {
 		if len(r.Functions) != 1 || r.IsRowsfrom || r.Ordinality {
 			return true
 		}
-		list, ok := r.Functions[0].Node.(*pg.Node_List)
-		if !ok || len(list.List.Items) == 0 {
-			return true
-		}
-		call, ok := list.List.Items[0].Node.(*pg.Node_FuncCall)
+		callNode, call, ok := rangeFunctionCall(r.Functions[0])
 		if !ok {
 			return true
 		}
-		parts := stringsOf(call.FuncCall.Funcname)
-		if len(parts) == 0 || len(parts) > 2 || len(parts) == 2 && parts[0] != catalog.PGCatalog {
+		bare, ok := builtinName(call.Funcname)
+		if !ok {
 			return true
 		}
-		bare := parts[len(parts)-1]
 		switch {
 		case scalarFunctionsInFrom[bare]:
 			alias := r.Alias
@@ -192,13 +201,13 @@ func catalogFunctionScans(_ *rewrite, stmt *pg.RawStmt) error {
 			} else {
 				alias.Colnames = strNodes(col)
 			}
-			sel := &pg.SelectStmt{TargetList: []*pg.Node{pg.MakeResTargetNodeWithNameAndVal(col, list.List.Items[0], -1)}}
+			sel := &pg.SelectStmt{TargetList: []*pg.Node{pg.MakeResTargetNodeWithNameAndVal(col, callNode, -1)}}
 			n.Node = &pg.Node_RangeSubselect{RangeSubselect: &pg.RangeSubselect{
 				Lateral:  true,
 				Subquery: &pg.Node{Node: &pg.Node_SelectStmt{SelectStmt: sel}},
 				Alias:    alias,
 			}}
-		case singleColumnFunctions[bare] && (bare != "unnest" || len(call.FuncCall.Args) == 1):
+		case singleColumnFunctions[bare] && (bare != "unnest" || len(call.Args) == 1):
 			if r.Alias != nil && len(r.Alias.Colnames) == 0 {
 				r.Alias.Colnames = strNodes(r.Alias.Aliasname)
 			}
@@ -225,15 +234,11 @@ func catalogRelations(rw *rewrite, stmt *pg.RawStmt) error {
 			if r.Catalogname != "" || r.Schemaname == "" && rw.ctes[r.Relname] {
 				return false
 			}
-			schema := r.Schemaname
-			if schema == "" {
-				schema = catalog.PGCatalog
-			} else if !systemSchema(schema) {
-				return false
-			}
-			rel, ok := catalog.LookupSystemRelation(schema, r.Relname)
-			if !ok || rel.Internal {
-				if r.Schemaname != "" {
+			rel, ok := visibleSystemRelation(r.Schemaname, r.Relname)
+			if !ok {
+				// Unqualified, it may be a dataset's name; another
+				// schema's is not the shim's to answer.
+				if systemSchema(r.Schemaname) {
 					err = &pgerror.Error{Code: pgerror.UndefinedTable,
 						Message:  fmt.Sprintf("relation %q does not exist", r.Schemaname+"."+r.Relname),
 						Position: rw.position(r.Location)}

@@ -14,31 +14,18 @@ import (
 // handler of functionRewrites, else a cast of the result to PostgreSQL's
 // result type.
 func (r *nameResolver) funcCall(n *pg.Node, call *pg.FuncCall, sc *nameScope, outputs map[string]bool) (string, error) {
-	args := make([]string, len(call.Args))
-	for i, a := range call.Args {
-		t, err := r.expr(a, sc, outputs)
-		if err != nil {
-			return "", err
-		}
-		args[i] = t
+	args, err := r.types(call.Args, sc, outputs)
+	if err != nil {
+		return "", err
 	}
-	for _, extra := range []*pg.Node{call.AggFilter} {
-		if _, err := r.expr(extra, sc, outputs); err != nil {
-			return "", err
-		}
+	if _, err := r.expr(call.AggFilter, sc, outputs); err != nil {
+		return "", err
 	}
 	if err := r.exprs(call.AggOrder, sc, outputs); err != nil {
 		return "", err
 	}
 	if call.Over != nil {
-		var err error
-		walk(call.Over.ProtoReflect(), func(c *pg.Node) bool {
-			if err == nil {
-				_, err = r.expr(c, sc, outputs)
-			}
-			return false
-		})
-		if err != nil {
+		if err := r.children(call.Over, sc, outputs); err != nil {
 			return "", err
 		}
 	}
@@ -47,11 +34,9 @@ func (r *nameResolver) funcCall(n *pg.Node, call *pg.FuncCall, sc *nameScope, ou
 		return "", nil
 	}
 	r.rw.signature(name, args)
-	f, result, ok := resolveFunction(name, args)
-	if ok {
-		if err := r.castUnknownArgs(call.Args, args, f); err != nil {
-			return "", err
-		}
+	f, result, ok, err := r.resolveCall(name, call.Args, args)
+	if err != nil {
+		return "", err
 	}
 	// TRIM(...), SUBSTRING(... FROM ...) and the like deparse back to
 	// their syntax, which the engine parses: their names stay.
@@ -173,7 +158,7 @@ func init() {
 			sum := castNodeTo(c.with("sum", x), "text")
 			squares := castNodeTo(c.with("sum", binary("*", x, x)), "text")
 			count := castNodeTo(c.with("count", c.arg(0)), "text")
-			c.replace(castNode(call(NumericVariance, sum, squares, count, boolConst(sample), boolConst(stddev)),
+			c.replace(castNode(call(NumericVariance, sum, squares, count, constNode(sample), constNode(stddev)),
 				decimalType(38, NumericScale)))
 			return "numeric", true
 		}
@@ -219,8 +204,7 @@ func init() {
 	}
 	functionRewrites["bit_length"] = func(c *callSite) (string, bool) {
 		if len(c.args) == 1 && (typeCategory(c.args[0]) == 'S' || c.args[0] == "unknown") {
-			bits := &pg.Node{Node: &pg.Node_AExpr{AExpr: &pg.A_Expr{Kind: pg.A_Expr_Kind_AEXPR_OP, Name: strNodes("*"),
-				Lexpr: c.with("strlen", castNodeTo(c.arg(0), "text")), Rexpr: pg.MakeAConstIntNode(8, -1), Location: -1}}}
+			bits := binary("*", c.with("strlen", castNodeTo(c.arg(0), "text")), pg.MakeAConstIntNode(8, -1))
 			c.replace(castNodeTo(bits, "int4"))
 			return "int4", true
 		}
@@ -359,15 +343,11 @@ func (c *callSite) extract(result string) (string, bool) {
 	if len(c.args) != 2 {
 		return "", false
 	}
-	k, ok := c.arg(0).GetNode().(*pg.Node_AConst)
+	field, ok := stringConst(c.arg(0))
 	if !ok {
 		return "", false
 	}
-	sv, ok := k.AConst.Val.(*pg.A_Const_Sval)
-	if !ok {
-		return "", false
-	}
-	field, typ := strings.ToLower(sv.Sval.Sval), c.args[1]
+	field, typ := strings.ToLower(field), c.args[1]
 	switch field {
 	case "seconds":
 		field = "second"
@@ -411,9 +391,8 @@ func micros(us *pg.Node, scale int) *pg.Node {
 	if scale == 3 {
 		factor = "0.001"
 	}
-	return &pg.Node{Node: &pg.Node_AExpr{AExpr: &pg.A_Expr{Kind: pg.A_Expr_Kind_AEXPR_OP, Name: strNodes("*"),
-		Lexpr: castNode(us, decimalType(38, 0)), Rexpr: &pg.Node{Node: &pg.Node_AConst{AConst: &pg.A_Const{
-			Val: &pg.A_Const_Fval{Fval: &pg.Float{Fval: factor}}, Location: -1}}}, Location: -1}}}
+	return binary("*", castNode(us, decimalType(38, 0)), &pg.Node{Node: &pg.Node_AConst{AConst: &pg.A_Const{
+		Val: &pg.A_Const_Fval{Fval: &pg.Float{Fval: factor}}, Location: -1}}})
 }
 
 // literalTargets are the parameter types an untyped string constant is
@@ -421,6 +400,18 @@ func micros(us *pg.Node, scale int) *pg.Node {
 // a string (generate_series(..., '1 day')) or read it its own way.
 func literalTarget(t string) bool {
 	return engineTypes[t] || t == "numeric" || t == "json"
+}
+
+// resolveCall chooses the pg_proc signature of name for the argument
+// types args (ok false when none accepts them) and casts the untyped
+// string constants among the argument nodes to its parameter types, as
+// PostgreSQL does, updating args.
+func (r *nameResolver) resolveCall(name string, nodes []*pg.Node, args []string) (f FunctionType, result string, ok bool, err error) {
+	f, result, ok = resolveFunction(name, args)
+	if ok {
+		err = r.castUnknownArgs(nodes, args, f)
+	}
+	return f, result, ok, err
 }
 
 // castUnknownArgs casts the untyped string constants among args to the
@@ -444,14 +435,10 @@ func (r *nameResolver) castUnknownArgs(nodes []*pg.Node, types []string, f Funct
 
 // castLiteral casts n, when it is a string constant, to t.
 func (r *nameResolver) castLiteral(n *pg.Node, t string) error {
-	c, ok := n.GetNode().(*pg.Node_AConst)
-	if !ok || !literalTarget(t) {
+	if !literalTarget(t) || !isStringConst(n) {
 		return nil
 	}
-	if _, ok := c.AConst.Val.(*pg.A_Const_Sval); !ok {
-		return nil
-	}
-	if err := r.checkLiteral(c.AConst, t); err != nil {
+	if err := r.checkLiteral(n.GetAConst(), t); err != nil {
 		return err
 	}
 	n.Node = castNodeTo(n, t).Node
@@ -460,14 +447,8 @@ func (r *nameResolver) castLiteral(n *pg.Node, t string) error {
 
 // timeZone is the session's TimeZone, where timestamptz values print.
 func (r *nameResolver) timeZone() string {
-	for _, s := range r.rw.session().Settings {
-		if strings.EqualFold(s.Name, "TimeZone") {
-			return s.Value
-		}
+	if s, ok := r.rw.session().Lookup("TimeZone"); ok {
+		return s.Value
 	}
 	return "UTC"
-}
-
-func boolConst(b bool) *pg.Node {
-	return &pg.Node{Node: &pg.Node_AConst{AConst: &pg.A_Const{Val: &pg.A_Const_Boolval{Boolval: &pg.Boolean{Boolval: b}}, Location: -1}}}
 }

@@ -52,7 +52,7 @@ func jsonValue(x *pg.Node, t string) *pg.Node {
 		v = castNodeTo(x, "text")
 	case t == "float4" || t == "float8":
 		// NaN and the infinities are strings.
-		v = caseWhen(call("isfinite", x), castNodeTo(x, "text"), binary("||", binary("||", str(`"`), castNodeTo(x, "text")), str(`"`)))
+		v = caseWhen(call("isfinite", x), castNodeTo(x, "text"), quoted(castNodeTo(x, "text")))
 	case t == "bool":
 		v = caseWhen(x, str("true"), str("false"))
 	case t == "json" || t == "jsonb":
@@ -92,9 +92,7 @@ func asJSON(text *pg.Node) *pg.Node  { return castNodeTo(text, "json") }
 func asJSONB(text *pg.Node) *pg.Node { return castNodeTo(call(JSONBText, text), "json") }
 
 // jsonKey is an object key's JSON text: keys are text, never null.
-func jsonKey(k *pg.Node) *pg.Node {
-	return castNodeTo(call("to_json", castNodeTo(k, "text")), "text")
-}
+func jsonKey(k *pg.Node) *pg.Node { return jsonValue(k, "text") }
 
 func init() {
 	buildObject := func(jsonb bool) func(c *callSite) (string, bool) {

@@ -17,7 +17,7 @@ const (
 	// MaxStatementBytes bounds a query text: about 150 MB and a second or
 	// two of parsing at most.
 	MaxStatementBytes = 1 << 20
-	// MaxNesting bounds nestingEstimate: under protobuf's limit and far
+	// MaxNesting bounds measure's depth: under protobuf's limit and far
 	// under the C stack's; DuckDB itself refuses expressions deeper than
 	// 1,000.
 	MaxNesting = 4000
@@ -48,27 +48,21 @@ func checkText(sql string) error {
 	return nil
 }
 
-// nestingEstimate bounds from above the depth of the parse tree of sql,
-// from its tokens alone (it never recurses, whatever the input). Groups —
-// parentheses, brackets, CASE … END — nest; inside a group, the tokens of
-// one list item each count a level, since operators (+, ||, ::, IS, LIKE,
-// UNION, JOIN…) chain into trees as deep as they are long. Commas,
-// semicolons, AND, OR, WHEN, THEN and ELSE end an item: lists and boolean
-// chains are flat in the tree. The estimate is the deepest point reached:
-// open groups plus the items' counts of each.
-func nestingEstimate(sql string) int {
-	d, _ := measure(sql)
-	return d
-}
-
-// measure returns nestingEstimate's depth and the number of tokens.
+// measure returns the number of tokens of sql and a depth that bounds
+// from above the depth of its parse tree, from its tokens alone (it never
+// recurses, whatever the input). Groups — parentheses, brackets, CASE …
+// END — nest; inside a group, the tokens of one list item each count a
+// level, since operators (+, ||, ::, IS, LIKE, UNION, JOIN…) chain into
+// trees as deep as they are long. Commas, semicolons, AND, OR, WHEN, THEN
+// and ELSE end an item: lists and boolean chains are flat in the tree. The
+// estimate is the deepest point reached: open groups plus the items'
+// counts of each.
 func measure(sql string) (depth, tokens int) {
 	var (
 		counts = []int{0} // per open group, the current item's tokens
 		sum    = 0        // of counts
 		deep   = 0
 	)
-	defer func() { depth = deep }()
 	push := func() { counts = append(counts, 0) }
 	pop := func() {
 		if len(counts) > 1 {
@@ -102,7 +96,7 @@ func measure(sql string) (depth, tokens int) {
 			tag := dollarTag(sql, i)
 			end := strings.Index(sql[i+len(tag):], tag)
 			if end < 0 {
-				return
+				return deep, tokens
 			}
 			i += 2*len(tag) + end
 		case c == '(' || c == '[':
@@ -147,7 +141,7 @@ func measure(sql string) (depth, tokens int) {
 			count()
 		}
 	}
-	return
+	return deep, tokens
 }
 
 func isWordByte(c byte) bool {

@@ -8,9 +8,10 @@ import (
 	"github.com/pgdynamo/pgdynamo/pgerror"
 )
 
-// TestNestingEstimate: chains and groups count, lists and boolean chains
-// do not, quoted text and comments are skipped, and the estimate is never
-// below the real depth of the chains that crash the parser.
+// TestNestingEstimate: in measure's depth chains and groups count, lists
+// and boolean chains do not, quoted text and comments are skipped, and the
+// estimate is never below the real depth of the chains that crash the
+// parser.
 func TestNestingEstimate(t *testing.T) {
 	n := 10000
 	for _, tc := range []struct {
@@ -32,7 +33,7 @@ func TestNestingEstimate(t *testing.T) {
 		{"a long CASE", "SELECT CASE" + strings.Repeat(" WHEN x = 1 THEN 2", n) + " END", 1, 10},
 		{"quoted text", "SELECT '" + strings.Repeat("(+", n) + "', \"" + strings.Repeat("(", n) + "\", $q$" + strings.Repeat("((", n) + "$q$, E'\\'(((' -- " + strings.Repeat("(", n) + "\n/* /* " + strings.Repeat("(", n) + " */ */ 1", 1, 10},
 	} {
-		got := nestingEstimate(tc.sql)
+		got, _ := measure(tc.sql)
 		if got < tc.atLeast || got > tc.atMost {
 			t.Errorf("%s: estimate %d, want %d to %d", tc.name, got, tc.atLeast, tc.atMost)
 		}

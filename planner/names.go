@@ -6,7 +6,6 @@ import (
 
 	pg "github.com/pganalyze/pg_query_go/v5"
 
-	"github.com/pgdynamo/pgdynamo/catalog"
 	"github.com/pgdynamo/pgdynamo/pgerror"
 	"github.com/pgdynamo/pgdynamo/pgtypes"
 )
@@ -214,13 +213,9 @@ func (r *nameResolver) valuesLists(lists []*pg.Node, parent *nameScope) ([]colum
 		if !ok {
 			continue
 		}
-		ts := make([]string, len(row.List.Items))
-		for i, item := range row.List.Items {
-			t, err := r.expr(item, parent, nil)
-			if err != nil {
-				return nil, err
-			}
-			ts[i] = t
+		ts, err := r.types(row.List.Items, parent, nil)
+		if err != nil {
+			return nil, err
 		}
 		types = append(types, ts)
 	}
@@ -377,23 +372,14 @@ func (r *nameResolver) relation(rv *pg.RangeVar) *fromItem {
 			return item
 		}
 	}
-	schema := rv.Schemaname
-	if schema == "" || systemSchema(schema) {
-		lookIn := schema
-		if lookIn == "" {
-			// pg_catalog is searched first, as PostgreSQL's search path
-			// implicitly starts with it.
-			lookIn = catalog.PGCatalog
+	if rel, ok := visibleSystemRelation(rv.Schemaname, rv.Relname); ok {
+		item.schema = rel.Schema
+		cols := make([]column, len(rel.Columns))
+		for i, c := range rel.Columns {
+			cols[i] = column{name: c.Name, typ: pgTypeName(c.Type)}
 		}
-		if rel, ok := catalog.LookupSystemRelation(lookIn, rv.Relname); ok && !rel.Internal {
-			item.schema = lookIn
-			cols := make([]column, len(rel.Columns))
-			for i, c := range rel.Columns {
-				cols[i] = column{name: c.Name, typ: pgTypeName(c.Type)}
-			}
-			alias(cols)
-			return item
-		}
+		alias(cols)
+		return item
 	}
 	if ds, ok := r.rw.catalog.Lookup(rv.Schemaname, rv.Relname); ok {
 		item.schema = ds.Schema
@@ -429,27 +415,39 @@ var setReturningColumns = map[string][]column{
 	"json_array_elements_text": {{"value", "text"}}, "jsonb_array_elements_text": {{"value", "text"}},
 }
 
+// rangeFunctionCall is the call one of a RangeFunction's functions makes
+// (a list of the call and its column definitions) and the call's node;
+// ok is false for another expression there (FROM CAST(...),
+// COALESCE(...)).
+func rangeFunctionCall(f *pg.Node) (*pg.Node, *pg.FuncCall, bool) {
+	l, ok := f.Node.(*pg.Node_List)
+	if !ok || len(l.List.Items) == 0 {
+		return nil, nil, false
+	}
+	call, ok := l.List.Items[0].Node.(*pg.Node_FuncCall)
+	if !ok {
+		return nil, nil, false
+	}
+	return l.List.Items[0], call.FuncCall, true
+}
+
 // functionItem is the item of a function in FROM: columns from its alias
 // list, else the one column PostgreSQL names after the alias or function.
 func (r *nameResolver) functionItem(n *pg.Node, rf *pg.RangeFunction, sc *nameScope) (*fromItem, error) {
 	item := &fromItem{}
-	var fname, ftype string
-	var fargs []string
+	var fname string
+	var only *callSite // the call when rf has one function
 	for _, f := range rf.Functions {
-		l, ok := f.Node.(*pg.Node_List)
-		if !ok || len(l.List.Items) == 0 {
-			continue
-		}
-		call, ok := l.List.Items[0].Node.(*pg.Node_FuncCall)
+		cn, call, ok := rangeFunctionCall(f)
 		if !ok {
 			continue
 		}
-		t, args, err := r.fromFunction(call.FuncCall, sc)
+		c, err := r.fromFunction(cn, call, sc)
 		if err != nil {
 			return nil, err
 		}
 		if len(rf.Functions) == 1 {
-			fname, ftype, fargs = lastString(call.FuncCall.Funcname), t, args
+			fname, only = lastString(call.Funcname), c
 		}
 	}
 	item.refname = fname
@@ -460,7 +458,7 @@ func (r *nameResolver) functionItem(n *pg.Node, rf *pg.RangeFunction, sc *nameSc
 	if known, ok := setReturningColumns[fname]; ok {
 		cols = known
 	} else if fname != "" && !rf.IsRowsfrom {
-		cols = []column{{name: fname, typ: ftype}}
+		cols = []column{{name: fname, typ: only.result}}
 	}
 	if a := rf.Alias; a != nil {
 		item.refname, item.aliased = a.Aliasname, true
@@ -475,7 +473,7 @@ func (r *nameResolver) functionItem(n *pg.Node, rf *pg.RangeFunction, sc *nameSc
 	}
 	item.columns, item.known = cols, cols != nil && fname != ""
 	if item.known {
-		r.tableFunction(n, rf, item, fargs)
+		r.tableFunction(n, rf, item, only)
 	}
 	return item, nil
 }
@@ -509,14 +507,14 @@ func (r *nameResolver) targetList(targets []*pg.Node, sc *nameScope) ([]column, 
 			}
 			continue
 		}
+		before, _ := figureColname(rt.ResTarget.Val)
 		name := rt.ResTarget.Name
 		if name == "" {
-			name, _ = figureColname(rt.ResTarget.Val)
+			name = before
 			if name == "" {
 				name = "?column?"
 			}
 		}
-		before, _ := figureColname(rt.ResTarget.Val)
 		typ, err := r.expr(rt.ResTarget.Val, sc, nil)
 		if err != nil {
 			return nil, err

@@ -93,6 +93,16 @@ func TestNamesRefuseAsPostgres(t *testing.T) {
 	if pe.Position != 18 {
 		t.Errorf("second statement's unknown column at %d, want position 18", pe.Position)
 	}
+	// Also where the second statement's text starts the first's too: its
+	// position counts from where it stands, in characters (PostgreSQL 15
+	// says 64).
+	_, err = p.Plan("SELECT 'é', idd FROM users u, (SELECT 1 AS idd) t; SELECT 'é', idd FROM users", "")
+	if !errors.As(err, &pe) || pe.Code != pgerror.UndefinedColumn {
+		t.Fatalf("repeated statement's unknown column: %v, want an error", err)
+	}
+	if pe.Position != 64 {
+		t.Errorf("repeated statement's unknown column at %d, want position 64", pe.Position)
+	}
 	// Where a FROM item's columns are unknown, the engine decides.
 	if _, err := p.Plan("SELECT nope FROM users, json_tree('{}')", ""); err != nil {
 		t.Errorf("unknown columns refused at plan time: %v", err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	pg "github.com/pganalyze/pg_query_go/v5"
@@ -196,43 +197,47 @@ func (p *Planner) PlanEach(sql string, queryID string) (stmts []Statement, errs 
 	stmts = make([]Statement, len(tree.Stmts))
 	errs = make([]error, len(tree.Stmts))
 	for i, raw := range tree.Stmts {
-		source := statementText(sql, raw)
+		source, start := statementText(sql, raw)
 		id := ""
 		if queryID != "" {
 			id = queryID + "/" + strconv.Itoa(i+1)
 		}
 		stmts[i], errs[i] = p.planOne(raw, source, id)
 		if errs[i] != nil {
-			errs[i] = inText(errs[i], sql, source)
+			errs[i] = inText(errs[i], sql, start)
 			stmts[i] = Statement{Source: source, ID: id}
 		}
 	}
 	return stmts, errs, nil
 }
 
-// inText makes an error's position, counted in the statement source,
-// count in the whole text sql the client sent, as PostgreSQL's do.
-func inText(err error, sql, source string) error {
+// inText makes an error's position, counted in the statement that starts
+// at byte start of sql, count in the whole text sql the client sent, as
+// PostgreSQL's do.
+func inText(err error, sql string, start int) error {
 	var pe *pgerror.Error
-	if !errors.As(err, &pe) || pe.Position == 0 || len(source) == len(sql) {
+	if !errors.As(err, &pe) || pe.Position == 0 {
 		return err
 	}
-	if at := strings.Index(sql, source); at > 0 {
-		pe.Position += utf8.RuneCountInString(sql[:at])
-	}
+	pe.Position += utf8.RuneCountInString(sql[:start])
 	return err
 }
 
-func statementText(sql string, raw *pg.RawStmt) string {
+// statementText is raw's text in sql, without the white space around it,
+// and the byte offset in sql where that text starts. (Searching sql for
+// the text would find an earlier statement's copy of it.)
+func statementText(sql string, raw *pg.RawStmt) (string, int) {
 	start := int(raw.StmtLocation)
 	end := len(sql)
 	if raw.StmtLen > 0 {
 		end = start + int(raw.StmtLen)
 	}
 	if start < 0 || start > len(sql) || end > len(sql) || start > end {
-		return strings.TrimSpace(sql)
+		start, end = 0, len(sql)
 	}
-	return strings.TrimSpace(sql[start:end])
+	text := sql[start:end]
+	start += len(text) - len(strings.TrimLeftFunc(text, unicode.IsSpace))
+	return strings.TrimSpace(text), start
 }
 
 func syntaxError(err error) error {

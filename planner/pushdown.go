@@ -433,15 +433,11 @@ func scanOf(item *pg.Node, byID map[string]*ScanRef) (string, *ScanRef) {
 	if !ok || rf.RangeFunction.Alias == nil || len(rf.RangeFunction.Functions) != 1 {
 		return "", nil
 	}
-	list, ok := rf.RangeFunction.Functions[0].Node.(*pg.Node_List)
-	if !ok || len(list.List.Items) == 0 {
+	_, call, ok := rangeFunctionCall(rf.RangeFunction.Functions[0])
+	if !ok || funcName(call.Funcname) != ScanFunction || len(call.Args) != 2 {
 		return "", nil
 	}
-	call, ok := list.List.Items[0].Node.(*pg.Node_FuncCall)
-	if !ok || funcName(call.FuncCall.Funcname) != ScanFunction || len(call.FuncCall.Args) != 2 {
-		return "", nil
-	}
-	id, ok := stringConst(call.FuncCall.Args[1])
+	id, ok := stringConst(call.Args[1])
 	if !ok {
 		return "", nil
 	}

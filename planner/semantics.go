@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v5"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/pgdynamo/pgdynamo/pgerror"
 )
@@ -129,10 +130,11 @@ func (r *nameResolver) expr(n *pg.Node, sc *nameScope, outputs map[string]bool) 
 	return "", r.children(n, sc, outputs)
 }
 
-// children resolves every expression directly below n.
-func (r *nameResolver) children(n *pg.Node, sc *nameScope, outputs map[string]bool) error {
+// children resolves every expression directly below m: a node's, or a
+// window definition's (OVER).
+func (r *nameResolver) children(m proto.Message, sc *nameScope, outputs map[string]bool) error {
 	var err error
-	walk(n.ProtoReflect(), func(c *pg.Node) bool {
+	walk(m.ProtoReflect(), func(c *pg.Node) bool {
 		if err == nil {
 			_, err = r.expr(c, sc, outputs)
 		}
@@ -141,14 +143,23 @@ func (r *nameResolver) children(n *pg.Node, sc *nameScope, outputs map[string]bo
 	return err
 }
 
-func (r *nameResolver) common(args []*pg.Node, sc *nameScope, outputs map[string]bool) (string, error) {
-	types := make([]string, len(args))
-	for i, a := range args {
-		t, err := r.expr(a, sc, outputs)
+// types resolves the expressions nodes and returns their types.
+func (r *nameResolver) types(nodes []*pg.Node, sc *nameScope, outputs map[string]bool) ([]string, error) {
+	types := make([]string, len(nodes))
+	for i, n := range nodes {
+		t, err := r.expr(n, sc, outputs)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		types[i] = t
+	}
+	return types, nil
+}
+
+func (r *nameResolver) common(args []*pg.Node, sc *nameScope, outputs map[string]bool) (string, error) {
+	types, err := r.types(args, sc, outputs)
+	if err != nil {
+		return "", err
 	}
 	return commonType(types), nil
 }
@@ -286,9 +297,9 @@ func literalScale(n *pg.Node, from string) (int, bool) {
 	return 0, true
 }
 
-// integerInput are the integer types whose input a string constant must
-// match exactly: the engine would round '1.5' to 2.
-var integerInput = map[string]string{"int2": "smallint", "int4": "integer", "int8": "bigint"}
+// unaryOperatorFunctions are the engine's functions for PostgreSQL's
+// prefix operators it lacks.
+var unaryOperatorFunctions = map[string]string{"|/": "sqrt", "||/": "cbrt", "@": "abs"}
 
 // checkLiteral refuses a string constant PostgreSQL's input function
 // would refuse where the engine reads it differently.
@@ -297,8 +308,9 @@ func (r *nameResolver) checkLiteral(c *pg.A_Const, to string) error {
 	if !ok {
 		return nil
 	}
-	name, ok := integerInput[to]
-	if !ok {
+	// An integer's input must match exactly: the engine would round '1.5'
+	// to 2.
+	if !isInteger(to) {
 		return nil
 	}
 	text := strings.TrimSpace(sv.Sval.Sval)
@@ -307,7 +319,7 @@ func (r *nameResolver) checkLiteral(c *pg.A_Const, to string) error {
 		return nil
 	}
 	return &pgerror.Error{Code: pgerror.InvalidTextRepresentation, Position: r.rw.position(c.Location),
-		Message: fmt.Sprintf("invalid input syntax for type %s: %q", name, sv.Sval.Sval)}
+		Message: fmt.Sprintf("invalid input syntax for type %s: %q", typeDisplayName(to), sv.Sval.Sval)}
 }
 
 // --- operators ---
@@ -352,10 +364,9 @@ func (r *nameResolver) aExpr(n *pg.Node, e *pg.A_Expr, sc *nameScope, outputs ma
 		}
 	}
 	t := operatorType(op, l, rt)
-	unary := map[string]string{"|/": "sqrt", "||/": "cbrt", "@": "abs"}
 	switch {
-	case e.Lexpr == nil && unary[op] != "":
-		n.Node = call(unary[op], e.Rexpr).Node
+	case e.Lexpr == nil && unaryOperatorFunctions[op] != "":
+		n.Node = call(unaryOperatorFunctions[op], e.Rexpr).Node
 	case op == "#" && e.Lexpr != nil:
 		// Bitwise XOR: the engine's xor().
 		n.Node = &pg.Node_FuncCall{FuncCall: &pg.FuncCall{Funcname: strNodes("xor"), Args: []*pg.Node{e.Lexpr, e.Rexpr}, Location: e.Location}}

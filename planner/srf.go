@@ -48,44 +48,39 @@ func jsonElements(extract string) func(c *callSite) *pg.Node {
 }
 
 // selectListSRF rewrites a set-returning call in the select list to
-// unnest() of its list form; false when there is none (unnest itself is
-// the engine's).
-func (c *callSite) selectListSRF() bool {
+// unnest() of its list form; it leaves one without (unnest itself is the
+// engine's).
+func (c *callSite) selectListSRF() {
 	list, ok := srfLists[c.name]
 	if !ok || len(c.call.Args) == 0 {
-		return false
+		return
 	}
 	rows := call("unnest", list(c))
 	if engineTypes[c.result] {
 		rows = castNodeTo(rows, c.result)
 	}
 	c.replace(rows)
-	return true
 }
 
 // fromFunction types a function called in FROM and resolves its
-// arguments; it returns the function's (first column's) type and its
-// arguments' types.
-func (r *nameResolver) fromFunction(fc *pg.FuncCall, sc *nameScope) (string, []string, error) {
-	args := make([]string, len(fc.Args))
-	for i, a := range fc.Args {
-		t, err := r.expr(a, sc, nil)
-		if err != nil {
-			return "", nil, err
-		}
-		args[i] = t
+// arguments: the call at n with its arguments' types and, for a
+// built-in, its name and (first column's) result type. Another schema's
+// function has no name here.
+func (r *nameResolver) fromFunction(n *pg.Node, fc *pg.FuncCall, sc *nameScope) (*callSite, error) {
+	args, err := r.types(fc.Args, sc, nil)
+	if err != nil {
+		return nil, err
 	}
+	c := &callSite{r: r, n: n, call: fc, args: args, sc: sc}
 	name, ok := builtinName(fc.Funcname)
 	if !ok {
-		return "", args, nil
+		return c, nil
 	}
-	f, result, ok := resolveFunction(name, args)
-	if ok {
-		if err := r.castUnknownArgs(fc.Args, args, f); err != nil {
-			return "", nil, err
-		}
+	c.name = name
+	if c.f, c.result, _, err = r.resolveCall(name, fc.Args, args); err != nil {
+		return nil, err
 	}
-	return result, args, nil
+	return c, nil
 }
 
 // tableFunctionColumns are how FROM's set-returning functions become a
@@ -118,27 +113,16 @@ func jsonEach(text bool) func(c *callSite) (*pg.SelectStmt, []string) {
 }
 
 // tableFunction rewrites a function in FROM whose engine form differs
-// from PostgreSQL's into a subquery; n is the RangeFunction's node.
-func (r *nameResolver) tableFunction(n *pg.Node, rf *pg.RangeFunction, item *fromItem, args []string) {
-	if len(rf.Functions) != 1 || rf.Ordinality || rf.IsRowsfrom {
+// from PostgreSQL's into a subquery; n is the RangeFunction's node and c
+// its only function's call.
+func (r *nameResolver) tableFunction(n *pg.Node, rf *pg.RangeFunction, item *fromItem, c *callSite) {
+	if rf.Ordinality || rf.IsRowsfrom {
 		return
 	}
-	l, ok := rf.Functions[0].Node.(*pg.Node_List)
-	if !ok || len(l.List.Items) == 0 {
-		return
-	}
-	fc, ok := l.List.Items[0].Node.(*pg.Node_FuncCall)
-	if !ok {
-		return
-	}
-	name, ok := builtinName(fc.FuncCall.Funcname)
-	if !ok {
-		return
-	}
-	c := &callSite{r: r, n: l.List.Items[0], call: fc.FuncCall, name: name, args: args}
+	name, fc, args := c.name, c.call, c.args
 	var sel *pg.SelectStmt
 	var cols []string
-	if build, ok := tableFunctionColumns[name]; ok && len(fc.FuncCall.Args) == 1 {
+	if build, ok := tableFunctionColumns[name]; ok && len(fc.Args) == 1 {
 		sel, cols = build(c)
 	} else if name == "generate_series" && len(item.columns) == 1 {
 		// The engine's generate_series of integers is bigint, of dates
@@ -147,13 +131,13 @@ func (r *nameResolver) tableFunction(n *pg.Node, rf *pg.RangeFunction, item *fro
 		if t != "int4" && !(t == "timestamptz" && len(args) > 0 && args[0] == "date") {
 			return
 		}
-		from := &pg.RangeFunction{Functions: []*pg.Node{pg.MakeListNode([]*pg.Node{call("generate_series", fc.FuncCall.Args...), {}})}}
+		from := &pg.RangeFunction{Functions: []*pg.Node{pg.MakeListNode([]*pg.Node{call("generate_series", fc.Args...), {}})}}
 		sel = &pg.SelectStmt{
 			TargetList: []*pg.Node{pg.MakeResTargetNodeWithNameAndVal(name, castNodeTo(pg.MakeColumnRefNode(strNodes(name), -1), t), -1)},
 			FromClause: []*pg.Node{{Node: &pg.Node_RangeFunction{RangeFunction: from}}},
 		}
 		cols = []string{name}
-	} else if list, ok := srfLists[name]; ok && len(fc.FuncCall.Args) > 0 && len(item.columns) == 1 && name != "unnest" {
+	} else if list, ok := srfLists[name]; ok && len(fc.Args) > 0 && len(item.columns) == 1 && name != "unnest" {
 		rows := call("unnest", list(c))
 		if t := item.columns[0].typ; engineTypes[t] {
 			rows = castNodeTo(rows, t)

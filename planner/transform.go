@@ -56,6 +56,9 @@ func (rw *rewrite) columnOf(name, table string) {
 // signature records a call of name with args' types for error messages;
 // a call with an argument of unknown type is not recorded.
 func (rw *rewrite) signature(name string, args []string) {
+	if _, seen := rw.signatures[name]; seen {
+		return
+	}
 	names := make([]string, len(args))
 	for i, a := range args {
 		if a == "" {
@@ -66,9 +69,7 @@ func (rw *rewrite) signature(name string, args []string) {
 	if rw.signatures == nil {
 		rw.signatures = map[string]string{}
 	}
-	if _, seen := rw.signatures[name]; !seen {
-		rw.signatures[name] = name + "(" + strings.Join(names, ", ") + ")"
-	}
+	rw.signatures[name] = name + "(" + strings.Join(names, ", ") + ")"
 }
 
 // Transform is one named, tested rewrite of a statement's AST.
@@ -188,22 +189,18 @@ func checkTableFunctions(rw *rewrite, stmt *pg.RawStmt) error {
 			return err == nil
 		}
 		for _, item := range rf.RangeFunction.Functions {
-			list, ok := item.Node.(*pg.Node_List)
-			if !ok || len(list.List.Items) == 0 {
-				continue
-			}
-			call, ok := list.List.Items[0].Node.(*pg.Node_FuncCall)
+			_, call, ok := rangeFunctionCall(item)
 			if !ok {
 				continue
 			}
-			name := funcName(call.FuncCall.Funcname)
+			name := funcName(call.Funcname)
 			bare := strings.TrimPrefix(name, "pg_catalog.")
 			if !allowedTableFunctions[bare] {
 				err = &pgerror.Error{
 					Code:     pgerror.InsufficientPrivilege,
 					Message:  fmt.Sprintf("table function %s is not allowed", name),
 					Hint:     "pgdynamo only reads its datasets; FROM may use unnest, generate_series and range",
-					Position: rw.position(call.FuncCall.Location),
+					Position: rw.position(call.Location),
 				}
 				return false
 			}

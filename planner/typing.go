@@ -181,8 +181,12 @@ func arithmeticType(op, l, r string) string {
 			return "float8"
 		case lr == 4 || rr == 4:
 			return "numeric"
+		case lr == 3 || rr == 3:
+			return "int8"
+		case lr == 2 || rr == 2:
+			return "int4"
 		}
-		return map[int]string{1: "int2", 2: "int4", 3: "int8"}[max(lr, rr)]
+		return "int2"
 	}
 	key := op + " " + l + " " + r
 	if t, ok := dateArithmetic[key]; ok {
