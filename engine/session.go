@@ -180,12 +180,14 @@ func (st *statement) replan() error {
 	}
 	plans, err := s.planner().Plan(st.plan.Source, s.newQueryID())
 	if err != nil {
-		return err
+		return st.plan.InText(err)
 	}
 	if len(plans) != 1 {
 		return pgerror.New(pgerror.InternalError, "planning %q again gave %d statements", st.plan.Source, len(plans))
 	}
+	offset := st.plan.Offset
 	st.plan, st.generation, st.planErr, st.cached = plans[0], s.settings.generation, nil, nil
+	st.plan.Offset = offset
 	return nil
 }
 

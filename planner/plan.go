@@ -88,6 +88,10 @@ type Statement struct {
 	SQL string
 	// Source is the statement as the client wrote it.
 	Source string
+	// Offset is how many characters of the text the client sent come
+	// before Source (PlanEach; 0 for a statement sent alone): an error
+	// position in Source counts in the whole text past it (InText).
+	Offset int
 	// Tag is the command tag's verb ("SELECT", "SET", "BEGIN", ...).
 	Tag string
 	// Name and Value are the setting of Set, Reset and Show; Name "all" with
@@ -204,22 +208,24 @@ func (p *Planner) PlanEach(sql string, queryID string) (stmts []Statement, errs 
 		}
 		stmts[i], errs[i] = p.planOne(raw, source, id)
 		if errs[i] != nil {
-			errs[i] = inText(errs[i], sql, start)
 			stmts[i] = Statement{Source: source, ID: id}
 		}
+		stmts[i].Offset = utf8.RuneCountInString(sql[:start])
+		errs[i] = stmts[i].InText(errs[i])
 	}
 	return stmts, errs, nil
 }
 
-// inText makes an error's position, counted in the statement that starts
-// at byte start of sql, count in the whole text sql the client sent, as
-// PostgreSQL's do.
-func inText(err error, sql string, start int) error {
+// InText makes an error's position, counted in st's Source, count in the
+// whole text the client sent, as PostgreSQL's do. The engine plans a
+// statement's Source again when its turn comes; its errors go through
+// here too.
+func (st Statement) InText(err error) error {
 	var pe *pgerror.Error
-	if !errors.As(err, &pe) || pe.Position == 0 {
+	if st.Offset == 0 || !errors.As(err, &pe) || pe.Position == 0 {
 		return err
 	}
-	pe.Position += utf8.RuneCountInString(sql[:start])
+	pe.Position += st.Offset
 	return err
 }
 

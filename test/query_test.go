@@ -169,6 +169,35 @@ func TestMultiStatementSimpleQuery(t *testing.T) {
 	}
 }
 
+// An error in a later statement of a simple query is positioned in the
+// whole text, in characters, as PostgreSQL does — also when the engine
+// plans the statement again at its turn, and when its text stood earlier.
+func TestMultiStatementErrorPosition(t *testing.T) {
+	_, gw := fixtureGateway(t, nil)
+	conn := connect(t, gw)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		sql      string
+		position int32
+	}{
+		{"SELECT 1; SELECT nosuch FROM visits", 18},
+		{"SELECT 'é' AS nosuch; SELECT nosuch FROM visits", 30},
+	} {
+		_, err := conn.PgConn().Exec(ctx, tc.sql).ReadAll()
+		var pe *pgconn.PgError
+		if !errors.As(err, &pe) || pe.Code != "42703" || pe.Position != tc.position {
+			t.Errorf("%s: err = %v (position %d), want 42703 at %d", tc.sql, err, positionOf(pe), tc.position)
+		}
+	}
+}
+
+func positionOf(pe *pgconn.PgError) int32 {
+	if pe == nil {
+		return 0
+	}
+	return pe.Position
+}
+
 func TestTransactionStatus(t *testing.T) {
 	_, gw := fixtureGateway(t, nil)
 	conn := connect(t, gw)
